@@ -1,0 +1,191 @@
+// Package store is the storage contract of paperpicks: the single source of
+// truth for papers, their vectors, the fitted embedder, users, feedback,
+// profiles and picks. Backends live in subpackages (sqlite, postgres) and
+// pass one contract suite (storetest).
+//
+// Missing entities are reported as *paperpicks.Error with code ENOTFOUND,
+// never as nil results.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/paperpicks/paperpicks"
+)
+
+// Store is everything a backend provides. Consumers declare the narrower
+// interfaces they need.
+type Store interface {
+	Catalog
+	Embedders
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Catalog holds papers and their vectors, one vector per paper and space.
+type Catalog interface {
+	// PaperStates returns, for those ids that exist, the stored text hash
+	// and whether a vector for space is stored.
+	PaperStates(ctx context.Context, space string, ids []string) (map[string]PaperState, error)
+	// UpsertPapers writes papers and their vectors for space in one
+	// transaction and says per paper whether it was added, updated or
+	// unchanged. A paper with a nil Vector keeps its stored vector (its
+	// text did not change). AddedAt is set by the store on first insert.
+	UpsertPapers(ctx context.Context, space string, papers []PaperVector, now time.Time) ([]Outcome, error)
+	GetPaper(ctx context.Context, id string) (*paperpicks.Paper, error)
+	// GetPapers returns the papers that exist, keyed by id.
+	GetPapers(ctx context.Context, ids []string) (map[string]*paperpicks.Paper, error)
+	CountPapers(ctx context.Context) (int, error)
+	// ScanPapers calls fn for every paper in id order, in pages.
+	ScanPapers(ctx context.Context, fn func(*paperpicks.Paper) error) error
+	// ScanVectors calls fn for every paper that has a vector in space, in
+	// id order. vec is only valid during the call.
+	ScanVectors(ctx context.Context, space string, fn func(id string, addedAt time.Time, vec []float32) error) error
+	// PutVectors stores vectors in space for existing papers (reindex).
+	PutVectors(ctx context.Context, space string, vecs []IDVector) error
+	// DropVectorsExcept deletes the vectors of every other space.
+	DropVectorsExcept(ctx context.Context, space string) error
+}
+
+// PaperState is what the catalog needs to know about a stored paper to
+// decide whether to embed it again.
+type PaperState struct {
+	TextHash  string
+	HasVector bool
+}
+
+// PaperVector is a paper to upsert with its vector (nil: keep the stored one).
+type PaperVector struct {
+	Paper    paperpicks.Paper
+	TextHash string
+	Vector   []float32
+}
+
+// IDVector is a vector for a paper id.
+type IDVector struct {
+	ID       string
+	TextHash string
+	Vector   []float32
+}
+
+// Outcome of one upserted paper.
+type Outcome string
+
+const (
+	Added     Outcome = "added"
+	Updated   Outcome = "updated"
+	Unchanged Outcome = "unchanged"
+)
+
+// Embedders persists fitted embedder states and the embedding cache.
+type Embedders interface {
+	// ActiveEmbedder returns the state marked active, ENOTFOUND if none.
+	ActiveEmbedder(ctx context.Context, kind string) (*EmbedderState, error)
+	// SaveEmbedder stores a state; activate makes it the active one of its
+	// kind in the same transaction.
+	SaveEmbedder(ctx context.Context, st *EmbedderState, activate bool) error
+	// ActivateEmbedder makes a saved state the active one of its kind.
+	ActivateEmbedder(ctx context.Context, kind, name string) error
+	LoadEmbeddings(ctx context.Context, space string, hashes []string) (map[string][]float32, error)
+	StoreEmbeddings(ctx context.Context, space string, vecs map[string][]float32) error
+}
+
+// EmbedderState is a fitted embedder as persisted.
+type EmbedderState struct {
+	Kind      string // "local"
+	Name      string // the space it produces
+	State     []byte
+	FitDocs   int
+	CreatedAt time.Time
+}
+
+// Users holds readers and their secrets (as hashes only).
+type Users interface {
+	// CreateUser stores u with the hash of its API token; a duplicate email
+	// is ECONFLICT.
+	CreateUser(ctx context.Context, u *paperpicks.User, tokenHash string) error
+	GetUser(ctx context.Context, id string) (*paperpicks.User, error)
+	// UserByTokenHash finds the user a token belongs to (ENOTFOUND if none).
+	UserByTokenHash(ctx context.Context, tokenHash string) (*paperpicks.User, error)
+	UpdateUser(ctx context.Context, u *paperpicks.User) error
+	// DeleteUser removes the user with their feedback, profile and picks in
+	// one transaction.
+	DeleteUser(ctx context.Context, id string) error
+	// ListUsers returns every user in id order.
+	ListUsers(ctx context.Context) ([]*paperpicks.User, error)
+}
+
+// Feedbacks holds the feedback log, each user's current votes, and the
+// profile running sums derived from them.
+type Feedbacks interface {
+	// ApplyFeedback appends f to the log, updates the current vote, and
+	// updates the user's profile in space with update, all in one
+	// transaction that is durable when it returns. update receives the
+	// previous vote (with its time) and the stored profile (zero-valued
+	// when none) and changes the profile in place.
+	ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *Vote, p *ProfileSums) error) (changed bool, err error)
+	// Votes returns a user's current votes (up and down), newest first.
+	Votes(ctx context.Context, userID string) ([]Vote, error)
+	// FeedbackLog returns a user's events in the order they were applied.
+	FeedbackLog(ctx context.Context, userID string) ([]paperpicks.Feedback, error)
+	GetProfile(ctx context.Context, userID string) (*ProfileSums, error)
+	// PutProfiles replaces the profiles of users (after a recompute).
+	PutProfiles(ctx context.Context, profiles []*ProfileSums) error
+	// ScanProfiles calls fn for every stored profile in space.
+	ScanProfiles(ctx context.Context, space string, fn func(*ProfileSums) error) error
+	// UpVotesSince counts up votes per paper given since t (trending).
+	UpVotesSince(ctx context.Context, since time.Time) (map[string][]time.Time, error)
+	// AllVotes calls fn for every current vote, grouped by user.
+	AllVotes(ctx context.Context, fn func(userID string, votes []Vote) error) error
+}
+
+// Vote is a user's current judgement of a paper.
+type Vote struct {
+	PaperID string
+	Value   paperpicks.Vote
+	At      time.Time
+}
+
+// ProfileSums are the running sums a profile is derived from: the sum of up
+// vectors and of down vectors, each weighted by time decay relative to
+// RefTime, and the summed weights.
+type ProfileSums struct {
+	UserID    string
+	Space     string
+	UpSum     []float32
+	DownSum   []float32
+	UpW       float64
+	DownW     float64
+	RefTime   time.Time
+	UpdatedAt time.Time
+}
+
+// Picks holds the daily picks and the record of each daily run.
+type Picks interface {
+	// SavePicks replaces the undelivered picks of the users for date in one
+	// transaction; a user whose picks for date were delivered keeps them.
+	SavePicks(ctx context.Context, date string, byUser map[string][]paperpicks.Pick) error
+	// GetPicks returns a user's picks for date in rank order (ENOTFOUND if
+	// that date has no picks for the user).
+	GetPicks(ctx context.Context, userID, date string) ([]paperpicks.Pick, error)
+	// PickedPapers returns the papers ever picked for a user before date.
+	PickedPapers(ctx context.Context, userID, before string) ([]string, error)
+	// MarkDelivered records that the user's picks for date were delivered.
+	MarkDelivered(ctx context.Context, userID, date string, at time.Time) error
+	StartRun(ctx context.Context, date string, at time.Time) error
+	FinishRun(ctx context.Context, r *Run) error
+	GetRun(ctx context.Context, date string) (*Run, error)
+	LastRun(ctx context.Context) (*Run, error)
+}
+
+// Run is the record of one daily run.
+type Run struct {
+	Date       string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Users      int
+	Picks      int
+	Status     string // "running", "ok", "failed"
+	Error      string
+}
