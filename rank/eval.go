@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/paperpicks/paperpicks/index"
 )
 
 // EvalUser is one user's library in an evaluation dataset.
@@ -118,7 +120,11 @@ func RandomRanking(cases []EvalCase, newIDs []string, seed uint64) [][]string {
 // RankProfiles ranks the candidates for each profile with the daily
 // ranker's kernel (TopK) and returns the top EvalTopN ids per profile.
 func RankProfiles(ctx context.Context, profiles []Profile, cands Matrix, candIDs []string) ([][]string, error) {
-	top, err := TopK(ctx, profiles, cands, EvalTopN, nil)
+	queries := make([][][]float32, len(profiles))
+	for i, p := range profiles {
+		queries[i] = p.Vectors
+	}
+	top, err := index.TopK(ctx, queries, cands, EvalTopN, nil)
 	if err != nil {
 		return nil, err
 	}

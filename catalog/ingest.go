@@ -1,0 +1,255 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/embed"
+	"github.com/paperpicks/paperpicks/index"
+	"github.com/paperpicks/paperpicks/ingest"
+	"github.com/paperpicks/paperpicks/store"
+)
+
+// Summary is the outcome of one ingest run.
+type Summary struct {
+	Source    string `json:"source,omitempty"`
+	Added     int    `json:"added"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Skipped   []Skip `json:"skipped"`
+	// Embedded counts papers whose text was embedded in this run; re-ingested
+	// papers with unchanged text are not.
+	Embedded int `json:"embedded"`
+}
+
+// Skip is one record that was not ingested, and why.
+type Skip struct {
+	Pos    string `json:"pos"`
+	Reason string `json:"reason"`
+}
+
+// Valid is the number of records that made it into the catalog.
+func (s *Summary) Valid() int { return s.Added + s.Updated + s.Unchanged }
+
+// Merge adds another run's counts to s.
+func (s *Summary) Merge(o *Summary) {
+	s.Added += o.Added
+	s.Updated += o.Updated
+	s.Unchanged += o.Unchanged
+	s.Embedded += o.Embedded
+	s.Skipped = append(s.Skipped, o.Skipped...)
+}
+
+// bootstrapFit is how many papers the first ingest into an empty catalog
+// collects before fitting the local embedder; the rest of a long stream is
+// embedded with that fit, and the refit rule catches up afterwards.
+const bootstrapFit = 20000
+
+// IngestReader parses r in format f (empty: detect) and ingests every valid
+// record. A malformed record is skipped and reported; the error is only for
+// an unreadable source, a storage failure, or ctx.
+func (c *Catalog) IngestReader(ctx context.Context, r io.Reader, f ingest.Format, source string) (*Summary, error) {
+	sum := &Summary{Source: source, Skipped: []Skip{}}
+	b := &batcher{c: c, sum: sum, source: source}
+	err := ingest.Parse(ctx, r, f, func(it ingest.Item) error {
+		if it.Problem != "" {
+			sum.Skipped = append(sum.Skipped, Skip{Pos: it.Pos, Reason: it.Problem})
+			return nil
+		}
+		return b.add(ctx, it.Paper)
+	})
+	if err != nil {
+		return sum, err
+	}
+	return sum, b.flush(ctx)
+}
+
+// IngestPapers ingests papers that are already parsed (the HTTP API's JSON
+// array). Each is cleaned and validated like a parsed record; pos names
+// its place for the summary.
+func (c *Catalog) IngestPapers(ctx context.Context, papers []paperpicks.Paper, source string) (*Summary, error) {
+	sum := &Summary{Source: source, Skipped: []Skip{}}
+	b := &batcher{c: c, sum: sum, source: source}
+	for i := range papers {
+		p := papers[i]
+		if err := ingest.Clean(&p); err != nil {
+			sum.Skipped = append(sum.Skipped, Skip{Pos: fmt.Sprintf("item %d", i+1), Reason: err.Error()})
+			continue
+		}
+		if err := b.add(ctx, p); err != nil {
+			return sum, err
+		}
+	}
+	return sum, b.flush(ctx)
+}
+
+// batcher groups papers for embedding and storing. A paper id seen twice
+// in one batch flushes the batch first, so the later record updates the
+// earlier one exactly as a second ingest would.
+type batcher struct {
+	c      *Catalog
+	sum    *Summary
+	source string
+	papers []paperpicks.Paper
+	ids    map[string]bool
+}
+
+func (b *batcher) add(ctx context.Context, p paperpicks.Paper) error {
+	if b.ids[p.ID] {
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+	}
+	if b.ids == nil {
+		b.ids = map[string]bool{}
+	}
+	if b.source != "" && p.Source == "" {
+		p.Source = b.source
+	}
+	b.papers = append(b.papers, p)
+	b.ids[p.ID] = true
+	limit := b.c.cfg.BatchSize
+	if b.c.space.Load() == nil {
+		limit = bootstrapFit
+	}
+	if len(b.papers) >= limit {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *batcher) flush(ctx context.Context) error {
+	if len(b.papers) == 0 {
+		return nil
+	}
+	err := b.c.storeBatch(ctx, b.papers, b.sum)
+	b.papers = b.papers[:0]
+	clear(b.ids)
+	return err
+}
+
+// storeBatch embeds what changed and writes the batch in one transaction,
+// then updates the index. A paper is never in the store without its vector.
+func (c *Catalog) storeBatch(ctx context.Context, papers []paperpicks.Paper, sum *Summary) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sp := c.space.Load()
+	if sp == nil {
+		var err error
+		if sp, err = c.bootstrap(ctx, papers); err != nil {
+			return err
+		}
+	}
+	ids := make([]string, len(papers))
+	for i := range papers {
+		ids[i] = papers[i].ID
+	}
+	states, err := c.store.PaperStates(ctx, sp.Name(), ids)
+	if err != nil {
+		return err
+	}
+	batch := make([]store.PaperVector, len(papers))
+	var texts []string
+	var toEmbed []int
+	for i := range papers {
+		text := papers[i].Text()
+		batch[i] = store.PaperVector{Paper: papers[i], TextHash: paperpicks.TextHash(text)}
+		if st, ok := states[papers[i].ID]; !ok || !st.HasVector || st.TextHash != batch[i].TextHash {
+			texts = append(texts, text)
+			toEmbed = append(toEmbed, i)
+		}
+	}
+	if len(texts) > 0 {
+		vecs, err := sp.Embedder.Embed(ctx, texts)
+		if err != nil {
+			return fmt.Errorf("embed %d papers: %w", len(texts), err)
+		}
+		for j, i := range toEmbed {
+			batch[i].Vector = vecs[j]
+		}
+	}
+	now := c.now().UTC().Truncate(time.Microsecond)
+	outcomes, err := c.store.UpsertPapers(ctx, sp.Name(), batch, now)
+	if err != nil {
+		return err
+	}
+	var entries []index.Entry
+	for i, o := range outcomes {
+		switch o {
+		case store.Added:
+			sum.Added++
+		case store.Updated:
+			sum.Updated++
+		case store.Unchanged:
+			sum.Unchanged++
+		}
+		if batch[i].Vector != nil {
+			added := now
+			if o != store.Added {
+				added = time.Time{} // keep the arrival time the index has
+			}
+			entries = append(entries, index.Entry{ID: batch[i].Paper.ID, AddedAt: added, Vector: batch[i].Vector})
+			if c.dirty != nil {
+				c.dirty[batch[i].Paper.ID] = true
+			}
+		}
+	}
+	sum.Embedded += len(toEmbed)
+	return c.indexEntries(ctx, sp, entries)
+}
+
+// indexEntries adds entries to the index, keeping the arrival time of
+// papers it already holds (a zero AddedAt means "keep").
+func (c *Catalog) indexEntries(ctx context.Context, sp *Space, entries []index.Entry) error {
+	var missing []string
+	for i := range entries {
+		if entries[i].AddedAt.IsZero() {
+			if t, ok := sp.Index.AddedAt(entries[i].ID); ok {
+				entries[i].AddedAt = t
+			} else {
+				missing = append(missing, entries[i].ID)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		papers, err := c.store.GetPapers(ctx, missing)
+		if err != nil {
+			return err
+		}
+		for i := range entries {
+			if p := papers[entries[i].ID]; entries[i].AddedAt.IsZero() && p != nil {
+				entries[i].AddedAt = p.AddedAt
+			}
+		}
+	}
+	return sp.Index.Upsert(ctx, entries)
+}
+
+// bootstrap fits the first local embedder on the first papers ever
+// ingested (the caller holds c.mu).
+func (c *Catalog) bootstrap(ctx context.Context, papers []paperpicks.Paper) (*Space, error) {
+	texts := make([]string, len(papers))
+	for i := range papers {
+		texts[i] = papers[i].Text()
+	}
+	start := time.Now()
+	l, err := embed.FitLocal(ctx, texts, c.cfg.Local)
+	if err != nil {
+		return nil, err
+	}
+	state, err := l.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	err = c.store.SaveEmbedder(ctx, &store.EmbedderState{Kind: localKind, Name: l.Name(), State: state, FitDocs: l.FitDocs(), CreatedAt: c.now().UTC()}, true)
+	if err != nil {
+		return nil, err
+	}
+	sp := &Space{Embedder: l, Index: index.New(l.Name(), l.Dim()), fitDocs: l.FitDocs()}
+	c.space.Store(sp)
+	c.log.Info("local embedder fitted", "space", l.Name(), "papers", len(texts), "took_ms", time.Since(start).Milliseconds())
+	return sp, nil
+}

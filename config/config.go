@@ -1,0 +1,89 @@
+// Package config is paperpicks' one configuration struct. Values come from
+// defaults, then a TOML file, then PAPERPICKS_* environment variables, then
+// command-line flags, and are checked by Validate. Every key is described
+// once, in the struct tags below; the README table is generated from them
+// (`paperpicks config --markdown`).
+package config
+
+import (
+	"time"
+)
+
+// Config is every setting. Tags: toml is the file key (nested by section),
+// flag the command-line flag when there is one, help the description.
+type Config struct {
+	Data       string `toml:"data" flag:"data" help:"data directory (SQLite file, logs)"`
+	AdminToken string `toml:"admin_token" help:"token for admin routes (POST /v1/papers, /v1/admin/*); empty disables them" secret:"true"`
+	Demo       bool   `toml:"demo" flag:"demo" help:"on first start with an empty data directory, load the sample catalog"`
+
+	HTTP     HTTP     `toml:"http"`
+	Store    Store    `toml:"store"`
+	Embedder Embedder `toml:"embedder"`
+	Ingest   Ingest   `toml:"ingest"`
+	Log      Log      `toml:"log"`
+}
+
+type HTTP struct {
+	Addr         string        `toml:"addr" flag:"addr" help:"listen address"`
+	BaseURL      string        `toml:"base_url" help:"public URL of the service, used in printed examples and links (default: from addr)"`
+	MaxBodyBytes int64         `toml:"max_body_bytes" help:"largest request body accepted (413 beyond)"`
+	ReadTimeout  time.Duration `toml:"read_timeout" help:"time to read a whole request"`
+	WriteTimeout time.Duration `toml:"write_timeout" help:"time to write a response"`
+	IdleTimeout  time.Duration `toml:"idle_timeout" help:"keep-alive idle time"`
+}
+
+type Store struct {
+	Driver      string `toml:"driver" flag:"store" help:"sqlite (embedded, one file under data) or postgres"`
+	Synchronous string `toml:"sqlite_synchronous" help:"SQLite synchronous pragma: FULL survives power loss, NORMAL only a process crash"`
+	PostgresURL string `toml:"postgres_url" flag:"postgres-url" help:"PostgreSQL connection URL when driver is postgres" secret:"true"`
+}
+
+type Embedder struct {
+	Kind        string  `toml:"kind" flag:"embedder" help:"local (offline, fitted on the catalog) or openai (any OpenAI-compatible /v1/embeddings)"`
+	Dim         int     `toml:"dim" help:"local: dimensions of the LSA projection"`
+	MaxVocab    int     `toml:"max_vocab" help:"local: most frequent words kept as features"`
+	Bigrams     bool    `toml:"bigrams" help:"local: add adjacent word pairs as features"`
+	MaxFitDocs  int     `toml:"max_fit_docs" help:"local: fit on at most this many papers (an even sample)"`
+	RefitFactor float64 `toml:"refit_factor" help:"local: refit once the catalog has grown this many times past the last fit"`
+
+	OpenAIBaseURL    string        `toml:"openai_base_url" help:"openai: endpoint base URL"`
+	OpenAIKey        string        `toml:"openai_api_key" help:"openai: API key" secret:"true"`
+	OpenAIModel      string        `toml:"openai_model" help:"openai: embedding model"`
+	OpenAIDimensions int           `toml:"openai_dimensions" help:"openai: requested dimensions (0: the model's own)"`
+	OpenAIBatch      int           `toml:"openai_batch_size" help:"openai: texts per request"`
+	OpenAITimeout    time.Duration `toml:"openai_timeout" help:"openai: timeout per request"`
+	OpenAIRetries    int           `toml:"openai_max_retries" help:"openai: retries on 429, 5xx and network errors"`
+}
+
+type Ingest struct {
+	FetchTimeout  time.Duration `toml:"fetch_timeout" help:"URL sources: timeout per attempt and per stalled read"`
+	FetchRetries  int           `toml:"fetch_retries" help:"URL sources: retries with backoff on network errors, 429 and 5xx"`
+	MaxFetchBytes int64         `toml:"max_fetch_bytes" help:"URL and stdin sources: largest body read"`
+	UserAgent     string        `toml:"user_agent" help:"URL sources: User-Agent header"`
+}
+
+type Log struct {
+	Level  string `toml:"level" flag:"log-level" help:"debug, info, warn or error"`
+	Format string `toml:"format" help:"text or json"`
+}
+
+// Default returns the embedded defaults: SQLite, the local embedder.
+func Default() Config {
+	return Config{
+		Data: "./data",
+		Demo: true,
+		HTTP: HTTP{
+			Addr: "127.0.0.1:8080", MaxBodyBytes: 32 << 20,
+			ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		},
+		Store: Store{Driver: "sqlite", Synchronous: "FULL"},
+		Embedder: Embedder{
+			Kind: "local", Dim: 512, MaxVocab: 40000, MaxFitDocs: 60000, RefitFactor: 2,
+			OpenAIBaseURL: "https://api.openai.com/v1", OpenAIModel: "text-embedding-3-small",
+			OpenAIBatch: 64, OpenAITimeout: 30 * time.Second, OpenAIRetries: 4,
+		},
+		Ingest: Ingest{FetchTimeout: 30 * time.Second, FetchRetries: 3, MaxFetchBytes: 512 << 20,
+			UserAgent: "paperpicks/0.1 (+https://github.com/paperpicks/paperpicks)"},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}

@@ -1,0 +1,101 @@
+// Package server is the HTTP API of paperpicks, on Gin. Handlers decode and
+// validate requests, call the catalog and ranker with the request's
+// context, and leave every error to one middleware that maps error codes
+// to statuses and JSON bodies.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/catalog"
+)
+
+// Config is what the server needs from the configuration.
+type Config struct {
+	AdminToken   string
+	MaxBodyBytes int64
+}
+
+// Pinger reports whether storage is reachable (for /readyz).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds the router and its dependencies.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	catalog *catalog.Catalog
+	store   Pinger
+	router  *gin.Engine
+}
+
+// New builds the server and its routes.
+func New(cfg Config, cat *catalog.Catalog, st Pinger, log *slog.Logger) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, log: log, catalog: cat, store: st, router: gin.New()}
+	s.router.HandleMethodNotAllowed = true
+	s.router.Use(s.recoverer, s.accessLog, errorsMiddleware(log))
+	s.routes()
+	return s
+}
+
+// Handler is the server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// routes is the one place the API's URLs are wired.
+func (s *Server) routes() {
+	r := s.router
+	r.NoRoute(func(c *gin.Context) {
+		abort(c, paperpicks.Errorf(paperpicks.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		abort(c, &paperpicks.Error{Code: "method_not_allowed", Message: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path})
+	})
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+
+	v1 := r.Group("/v1")
+	v1.POST("/papers", s.requireAdmin, s.postPapers)
+	// Old-style arXiv ids contain a slash (hep-th/9901001), so the paper
+	// routes take the rest of the path and split off "/similar".
+	v1.GET("/papers/*rest", s.paperRoutes)
+	v1.GET("/search", s.search)
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		abort(c, paperpicks.WrapError(paperpicks.EUNAVAILABLE, err, "storage is not reachable"))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "papers": s.catalog.Len()})
+}
+
+// recoverer turns a panic into a logged 500 with the JSON error body.
+func (s *Server) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic", "path", c.Request.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{Error: errorDetail{Code: paperpicks.EINTERNAL, Message: "internal error"}})
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took_ms", time.Since(start).Milliseconds())
+}
