@@ -8,17 +8,18 @@ import (
 // Error codes. Each maps to one HTTP status in server; clients see the code
 // and the message, never the wrapped cause.
 const (
-	ECONFLICT      = "conflict"       // 409: duplicate email, concurrent change
-	EINTERNAL      = "internal"       // 500: a bug or an unexpected failure
-	EINVALID       = "invalid"        // 400: malformed input
-	ENOTFOUND      = "not_found"      // 404
-	EUNAUTHORIZED  = "unauthorized"   // 401: no or unknown token
-	EFORBIDDEN     = "forbidden"      // 403: a valid token without the right
-	ETOOLARGE      = "too_large"      // 413
-	EUNPROCESSABLE = "unprocessable"  // 422: well-formed, but nothing usable
-	ERATELIMIT     = "rate_limited"   // 429
-	EUNAVAILABLE   = "unavailable"    // 503: a dependency is down
-	EMISMATCH      = "space_mismatch" // 409: vectors from another embedder
+	ECONFLICT      = "conflict"           // 409: duplicate email, concurrent change
+	EINTERNAL      = "internal"           // 500: a bug or an unexpected failure
+	EINVALID       = "invalid"            // 400: malformed input
+	ENOTFOUND      = "not_found"          // 404
+	EUNAUTHORIZED  = "unauthorized"       // 401: no or unknown token
+	EFORBIDDEN     = "forbidden"          // 403: a valid token without the right
+	ETOOLARGE      = "too_large"          // 413
+	EUNPROCESSABLE = "unprocessable"      // 422: well-formed, but nothing usable
+	ERATELIMIT     = "rate_limited"       // 429
+	EUNAVAILABLE   = "unavailable"        // 503: a dependency is down
+	EMISMATCH      = "space_mismatch"     // 409: vectors from another embedder
+	EMETHOD        = "method_not_allowed" // 405
 )
 
 // Error is the one error type of paperpicks. Field names the offending input

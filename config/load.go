@@ -237,3 +237,8 @@ func Markdown() string {
 	}
 	return b.String()
 }
+
+// Value returns the current value of key k in c, formatted like a default.
+func Value(c *Config, k Key) string {
+	return format(reflect.ValueOf(c).Elem().FieldByIndex(k.index))
+}

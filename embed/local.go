@@ -112,7 +112,10 @@ func FitLocal(ctx context.Context, texts []string, cfg LocalConfig) (*Local, err
 		minDF = 1
 	}
 	maxDF := int(math.Max(1, math.Floor(cfg.MaxDF*float64(n))))
-	if n < 10 {
+	if n < 1000 {
+		// In a small, topical catalog (the sample is all machine learning)
+		// the topic's own words are in most papers; dropping them would
+		// leave searches for "neural networks" with nothing to match.
 		maxDF = n
 	}
 	terms := make([]string, 0, len(df))

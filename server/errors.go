@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	paperpicks.ERATELIMIT:     http.StatusTooManyRequests,
 	paperpicks.EUNAVAILABLE:   http.StatusServiceUnavailable,
 	paperpicks.EINTERNAL:      http.StatusInternalServerError,
+	paperpicks.EMETHOD:        http.StatusMethodNotAllowed,
 }
 
 // errorBody is the JSON error every failing request gets.

@@ -57,7 +57,7 @@ func (s *Server) routes() {
 		abort(c, paperpicks.Errorf(paperpicks.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
-		abort(c, &paperpicks.Error{Code: "method_not_allowed", Message: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path})
+		abort(c, paperpicks.Errorf(paperpicks.EMETHOD, "method %s not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/catalog"
+	"github.com/paperpicks/paperpicks/config"
+	"github.com/paperpicks/paperpicks/embed"
+	"github.com/paperpicks/paperpicks/store"
+	"github.com/paperpicks/paperpicks/store/sqlite"
+)
+
+// app is the wired-up service: storage, catalog, logger.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   store.Store
+	catalog *catalog.Catalog
+	fresh   bool // the data directory did not exist or was empty before
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.Log.Level)))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openApp opens the configured store and catalog.
+func openApp(ctx context.Context, e *env) (*app, error) {
+	cfg := e.cfg
+	log := newLogger(cfg, e.stderr)
+	fresh := dirIsEmpty(cfg.Data)
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, paperpicks.WrapError(paperpicks.EINVALID, err, "cannot create data directory %s", cfg.Data)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := catalog.Open(ctx, st, catalogConfig(cfg), log, time.Now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, store: st, catalog: cat, fresh: fresh}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Store.Driver == "postgres" {
+		return nil, paperpicks.Errorf(paperpicks.EINVALID, "postgres: not wired yet")
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.Data, "paperpicks.db"), sqlite.Options{Synchronous: cfg.Store.Synchronous})
+}
+
+func catalogConfig(cfg *config.Config) catalog.Config {
+	local := embed.DefaultLocalConfig()
+	local.Dim = cfg.Embedder.Dim
+	local.MaxVocab = cfg.Embedder.MaxVocab
+	local.Bigrams = cfg.Embedder.Bigrams
+	local.MaxFitDocs = cfg.Embedder.MaxFitDocs
+	return catalog.Config{
+		Embedder:    cfg.Embedder.Kind,
+		Local:       local,
+		RefitFactor: cfg.Embedder.RefitFactor,
+		OpenAI: embed.OpenAIConfig{
+			BaseURL: cfg.Embedder.OpenAIBaseURL, APIKey: cfg.Embedder.OpenAIKey, Model: cfg.Embedder.OpenAIModel,
+			Dimensions: cfg.Embedder.OpenAIDimensions, BatchSize: cfg.Embedder.OpenAIBatch,
+			Timeout: cfg.Embedder.OpenAITimeout, MaxRetries: cfg.Embedder.OpenAIRetries,
+		},
+	}
+}
+
+func dirIsEmpty(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err != nil || len(entries) == 0
+}
