@@ -19,6 +19,8 @@ import (
 type Store interface {
 	Catalog
 	Embedders
+	Users
+	Feedbacks
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -119,25 +121,32 @@ type Users interface {
 // Feedbacks holds the feedback log, each user's current votes, and the
 // profile running sums derived from them.
 type Feedbacks interface {
-	// ApplyFeedback appends f to the log, updates the current vote, and
-	// updates the user's profile in space with update, all in one
-	// transaction that is durable when it returns. update receives the
-	// previous vote (with its time) and the stored profile (zero-valued
-	// when none) and changes the profile in place.
-	ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *Vote, p *ProfileSums) error) (changed bool, err error)
-	// Votes returns a user's current votes (up and down), newest first.
+	// ApplyFeedback appends f to the log, updates the current vote and the
+	// user's profile, all in one transaction that is durable when it
+	// returns; concurrent calls for one user are serialized, so the log's
+	// order is the order profiles saw the events. update receives the
+	// previous vote of f's paper (nil if none), the stored profile (zero
+	// valued, with Space empty, if none) to change in place, and, when that
+	// profile is not in space, the user's whole log ending with f so the
+	// profile can be rebuilt. changed reports whether the vote changed.
+	// An unknown user or paper is ENOTFOUND.
+	ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *Vote, p *ProfileSums, rebuild []paperpicks.Feedback) error) (changed bool, err error)
+	// Votes returns a user's current up and down votes, newest first.
 	Votes(ctx context.Context, userID string) ([]Vote, error)
 	// FeedbackLog returns a user's events in the order they were applied.
 	FeedbackLog(ctx context.Context, userID string) ([]paperpicks.Feedback, error)
+	// GetProfile returns a user's stored profile (ENOTFOUND if none).
 	GetProfile(ctx context.Context, userID string) (*ProfileSums, error)
-	// PutProfiles replaces the profiles of users (after a recompute).
+	// PutProfiles stores recomputed profiles, replacing what is stored.
 	PutProfiles(ctx context.Context, profiles []*ProfileSums) error
-	// ScanProfiles calls fn for every stored profile in space.
-	ScanProfiles(ctx context.Context, space string, fn func(*ProfileSums) error) error
-	// UpVotesSince counts up votes per paper given since t (trending).
+	// ScanProfiles calls fn for every stored profile, in user id order.
+	ScanProfiles(ctx context.Context, fn func(*ProfileSums) error) error
+	// UpVotesSince returns, per paper, the times of current up votes given
+	// at or after since (for trending).
 	UpVotesSince(ctx context.Context, since time.Time) (map[string][]time.Time, error)
-	// AllVotes calls fn for every current vote, grouped by user.
-	AllVotes(ctx context.Context, fn func(userID string, votes []Vote) error) error
+	// ScanVotes calls fn once per user that has votes, in user id order,
+	// with all their current votes.
+	ScanVotes(ctx context.Context, fn func(userID string, votes []Vote) error) error
 }
 
 // Vote is a user's current judgement of a paper.

@@ -22,6 +22,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Vectors", func(t *testing.T) { testVectors(t, open(t)) })
 	t.Run("Embedders", func(t *testing.T) { testEmbedders(t, open(t)) })
 	t.Run("EmbeddingCache", func(t *testing.T) { testEmbeddingCache(t, open(t)) })
+	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
+	t.Run("ConcurrentFeedback", func(t *testing.T) { testConcurrentFeedback(t, open(t)) })
 }
 
 var t0 = time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
