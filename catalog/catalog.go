@@ -51,6 +51,9 @@ type Space struct {
 // Name is the embedder's name, which identifies the space.
 func (s *Space) Name() string { return s.Embedder.Name() }
 
+// Vector returns a paper's vector in this space.
+func (s *Space) Vector(id string) ([]float32, bool) { return s.Index.Vector(id) }
+
 // Catalog is safe for concurrent use. Ingests and space switches are
 // serialized; queries never wait for them.
 type Catalog struct {

@@ -106,3 +106,8 @@ func (c *Catalog) results(ctx context.Context, hits []index.Hit) ([]Result, erro
 	}
 	return out, nil
 }
+
+// Papers returns the papers that exist among ids, keyed by id.
+func (c *Catalog) Papers(ctx context.Context, ids []string) (map[string]*paperpicks.Paper, error) {
+	return c.store.GetPapers(ctx, ids)
+}

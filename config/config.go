@@ -20,6 +20,7 @@ type Config struct {
 	Store    Store    `toml:"store"`
 	Embedder Embedder `toml:"embedder"`
 	Ingest   Ingest   `toml:"ingest"`
+	Rank     Rank     `toml:"rank"`
 	Log      Log      `toml:"log"`
 }
 
@@ -30,6 +31,7 @@ type HTTP struct {
 	ReadTimeout  time.Duration `toml:"read_timeout" help:"time to read a whole request"`
 	WriteTimeout time.Duration `toml:"write_timeout" help:"time to write a response"`
 	IdleTimeout  time.Duration `toml:"idle_timeout" help:"keep-alive idle time"`
+	OpenSignup   bool          `toml:"open_signup" help:"let anyone create a user with POST /v1/users (otherwise the admin token is needed)"`
 }
 
 type Store struct {
@@ -62,6 +64,11 @@ type Ingest struct {
 	UserAgent     string        `toml:"user_agent" help:"URL sources: User-Agent header"`
 }
 
+type Rank struct {
+	Strategy string        `toml:"strategy" flag:"strategy" help:"profile strategy: how likes and dislikes become what papers are ranked against (see README)"`
+	HalfLife time.Duration `toml:"half_life" help:"votes lose half their weight in a profile after this long (0: never)"`
+}
+
 type Log struct {
 	Level  string `toml:"level" flag:"log-level" help:"debug, info, warn or error"`
 	Format string `toml:"format" help:"text or json"`
@@ -84,6 +91,7 @@ func Default() Config {
 		},
 		Ingest: Ingest{FetchTimeout: 30 * time.Second, FetchRetries: 3, MaxFetchBytes: 512 << 20,
 			UserAgent: "paperpicks/0.1 (+https://github.com/paperpicks/paperpicks)"},
-		Log: Log{Level: "info", Format: "text"},
+		Rank: Rank{Strategy: "mean", HalfLife: 0},
+		Log:  Log{Level: "info", Format: "text"},
 	}
 }

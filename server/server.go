@@ -15,12 +15,26 @@ import (
 
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
+	"github.com/paperpicks/paperpicks/rank"
+	"github.com/paperpicks/paperpicks/users"
 )
 
 // Config is what the server needs from the configuration.
 type Config struct {
 	AdminToken   string
 	MaxBodyBytes int64
+	// OpenSignup lets anyone create a user with POST /v1/users; otherwise
+	// only the admin token may.
+	OpenSignup bool
+}
+
+// Deps are the services behind the routes.
+type Deps struct {
+	Catalog  *catalog.Catalog
+	Users    *users.Service
+	Profiles *rank.Profiles
+	Store    Pinger
+	Votes    VoteLister
 }
 
 // Pinger reports whether storage is reachable (for /readyz).
@@ -30,17 +44,20 @@ type Pinger interface {
 
 // Server holds the router and its dependencies.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	catalog *catalog.Catalog
-	store   Pinger
-	router  *gin.Engine
+	cfg      Config
+	log      *slog.Logger
+	catalog  *catalog.Catalog
+	users    *users.Service
+	profiles *rank.Profiles
+	store    Pinger
+	votes    VoteLister
+	router   *gin.Engine
 }
 
 // New builds the server and its routes.
-func New(cfg Config, cat *catalog.Catalog, st Pinger, log *slog.Logger) *Server {
+func New(cfg Config, d Deps, log *slog.Logger) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: log, catalog: cat, store: st, router: gin.New()}
+	s := &Server{cfg: cfg, log: log, catalog: d.Catalog, users: d.Users, profiles: d.Profiles, store: d.Store, votes: d.Votes, router: gin.New()}
 	s.router.HandleMethodNotAllowed = true
 	s.router.Use(s.recoverer, s.accessLog, errorsMiddleware(log))
 	s.routes()
@@ -68,6 +85,15 @@ func (s *Server) routes() {
 	// routes take the rest of the path and split off "/similar".
 	v1.GET("/papers/*rest", s.paperRoutes)
 	v1.GET("/search", s.search)
+
+	v1.POST("/users", s.createUser)
+	u := v1.Group("/users/:id", s.requireUser)
+	u.GET("", s.getUser)
+	u.PATCH("", s.updateUser)
+	u.DELETE("", s.deleteUser)
+	u.POST("/feedback", s.postFeedback)
+	u.GET("/likes", s.getLikes)
+	u.POST(`/likes\:import`, s.importLikes)
 }
 
 func (s *Server) readyz(c *gin.Context) {

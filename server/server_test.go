@@ -15,8 +15,10 @@ import (
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
 	"github.com/paperpicks/paperpicks/embed"
+	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/server"
 	"github.com/paperpicks/paperpicks/store/sqlite"
+	"github.com/paperpicks/paperpicks/users"
 )
 
 const admin = "admin-secret"
@@ -40,7 +42,14 @@ func newTestServer(t *testing.T, maxBody int64) *httptest.Server {
 	if _, err := cat.IngestReader(ctx, bytes.NewReader(paperpicks.SampleCatalog), "", "sample"); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(server.New(server.Config{AdminToken: admin, MaxBodyBytes: maxBody}, cat, st, log).Handler())
+	vectors := func() rank.VectorSource {
+		if sp := cat.Space(); sp != nil {
+			return sp
+		}
+		return nil
+	}
+	deps := server.Deps{Catalog: cat, Users: users.New(st, nil), Profiles: rank.NewProfiles(st, vectors, 0, nil), Store: st, Votes: st}
+	ts := httptest.NewServer(server.New(server.Config{AdminToken: admin, MaxBodyBytes: maxBody}, deps, log).Handler())
 	t.Cleanup(ts.Close)
 	return ts
 }
@@ -65,7 +74,7 @@ func do(t *testing.T, ts *httptest.Server, method, path, token, body string) res
 	raw, _ := io.ReadAll(res.Body)
 	r := response{status: res.StatusCode, raw: string(raw)}
 	json.Unmarshal(raw, &r.body)
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != 204 && !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("%s %s: Content-Type %q, want JSON", method, path, ct)
 	}
 	return r

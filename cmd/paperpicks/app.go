@@ -13,17 +13,21 @@ import (
 	"github.com/paperpicks/paperpicks/catalog"
 	"github.com/paperpicks/paperpicks/config"
 	"github.com/paperpicks/paperpicks/embed"
+	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/store"
 	"github.com/paperpicks/paperpicks/store/sqlite"
+	"github.com/paperpicks/paperpicks/users"
 )
 
 // app is the wired-up service: storage, catalog, logger.
 type app struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	store   store.Store
-	catalog *catalog.Catalog
-	fresh   bool // the data directory did not exist or was empty before
+	cfg      *config.Config
+	log      *slog.Logger
+	store    store.Store
+	catalog  *catalog.Catalog
+	users    *users.Service
+	profiles *rank.Profiles
+	fresh    bool // the data directory did not exist or was empty before
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -53,10 +57,22 @@ func openApp(ctx context.Context, e *env) (*app, error) {
 		st.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, log: log, store: st, catalog: cat, fresh: fresh}, nil
+	a := &app{cfg: cfg, log: log, store: st, catalog: cat, fresh: fresh, users: users.New(st, time.Now)}
+	a.profiles = rank.NewProfiles(st, a.vectors, cfg.Rank.HalfLife, time.Now)
+	// Profiles live in the vector space; a refit moves them to the new one.
+	cat.OnSwitch(func(ctx context.Context, _ *catalog.Space) error { return a.profiles.RecomputeAll(ctx) })
+	return a, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }
+
+// vectors is the current space as profiles see it (nil before any fit).
+func (a *app) vectors() rank.VectorSource {
+	if sp := a.catalog.Space(); sp != nil {
+		return sp
+	}
+	return nil
+}
 
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Store.Driver == "postgres" {

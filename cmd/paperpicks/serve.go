@@ -37,7 +37,8 @@ func serve(ctx context.Context, e *env) error {
 		return err
 	}
 
-	srv := server.New(server.Config{AdminToken: e.cfg.AdminToken, MaxBodyBytes: e.cfg.HTTP.MaxBodyBytes}, a.catalog, a.store, a.log)
+	srv := server.New(server.Config{AdminToken: e.cfg.AdminToken, MaxBodyBytes: e.cfg.HTTP.MaxBodyBytes, OpenSignup: e.cfg.HTTP.OpenSignup},
+		server.Deps{Catalog: a.catalog, Users: a.users, Profiles: a.profiles, Store: a.store, Votes: a.store}, a.log)
 	ln, err := net.Listen("tcp", e.cfg.HTTP.Addr)
 	if err != nil {
 		return paperpicks.WrapError(paperpicks.EINVALID, err, "cannot listen on %s", e.cfg.HTTP.Addr)
