@@ -36,6 +36,9 @@ type Config struct {
 	RefitFactor float64
 	// BatchSize is how many papers are embedded and stored per transaction.
 	BatchSize int
+	// AllowUntitled accepts papers without a title (evaluation datasets
+	// that ship only bags of words).
+	AllowUntitled bool
 }
 
 const localKind = "local"
@@ -164,6 +167,13 @@ func (c *Catalog) OnSwitch(fn func(context.Context, *Space) error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.onSwitch = append(c.onSwitch, fn)
+}
+
+// AllowUntitled switches whether papers without a title are accepted.
+func (c *Catalog) AllowUntitled(allow bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cfg.AllowUntitled = allow
 }
 
 // Len is the number of indexed papers.

@@ -43,24 +43,23 @@ func (s *Summary) Merge(o *Summary) {
 	s.Skipped = append(s.Skipped, o.Skipped...)
 }
 
-// bootstrapFit is how many papers the first ingest into an empty catalog
-// collects before fitting the local embedder; the rest of a long stream is
-// embedded with that fit, and the refit rule catches up afterwards.
-const bootstrapFit = 20000
-
 // IngestReader parses r in format f (empty: detect) and ingests every valid
 // record. A malformed record is skipped and reported; the error is only for
 // an unreadable source, a storage failure, or ctx.
 func (c *Catalog) IngestReader(ctx context.Context, r io.Reader, f ingest.Format, source string) (*Summary, error) {
 	sum := &Summary{Source: source, Skipped: []Skip{}}
 	b := &batcher{c: c, sum: sum, source: source}
+	var opts []ingest.Option
+	if c.cfg.AllowUntitled {
+		opts = append(opts, ingest.AllowUntitled())
+	}
 	err := ingest.Parse(ctx, r, f, func(it ingest.Item) error {
 		if it.Problem != "" {
 			sum.Skipped = append(sum.Skipped, Skip{Pos: it.Pos, Reason: it.Problem})
 			return nil
 		}
 		return b.add(ctx, it.Paper)
-	})
+	}, opts...)
 	if err != nil {
 		return sum, err
 	}
@@ -113,7 +112,8 @@ func (b *batcher) add(ctx context.Context, p paperpicks.Paper) error {
 	b.ids[p.ID] = true
 	limit := b.c.cfg.BatchSize
 	if b.c.space.Load() == nil {
-		limit = bootstrapFit
+		// The first fit sees as much of a first big ingest as a fit may use.
+		limit = max(b.c.cfg.Local.MaxFitDocs, b.c.cfg.BatchSize)
 	}
 	if len(b.papers) >= limit {
 		return b.flush(ctx)

@@ -65,7 +65,7 @@ type Ingest struct {
 }
 
 type Rank struct {
-	Strategy string        `toml:"strategy" flag:"strategy" help:"profile strategy: how likes and dislikes become what papers are ranked against (see README)"`
+	Strategy string        `toml:"strategy" help:"profile strategy: how likes and dislikes become what papers are ranked against (see README)"`
 	HalfLife time.Duration `toml:"half_life" help:"votes lose half their weight in a profile after this long (0: never)"`
 }
 

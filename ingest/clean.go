@@ -29,7 +29,13 @@ import (
 //     a given one must be an absolute http(s) URL.
 //   - Each field has a size limit (see the Max constants).
 //   - Published is kept in UTC, upvotes must not be negative.
-func Clean(p *paperpicks.Paper) error {
+func Clean(p *paperpicks.Paper) error { return clean(p, false) }
+
+// CleanUntitled is Clean for sources whose papers have no titles, such as
+// bag-of-words research datasets (CiteULike): the abstract alone is the text.
+func CleanUntitled(p *paperpicks.Paper) error { return clean(p, true) }
+
+func clean(p *paperpicks.Paper, untitled bool) error {
 	if err := checkText(p); err != nil {
 		return err
 	}
@@ -43,7 +49,7 @@ func Clean(p *paperpicks.Paper) error {
 		return err
 	}
 	switch {
-	case p.Title == "":
+	case p.Title == "" && !untitled:
 		return fmt.Errorf("missing title")
 	case p.Abstract == "":
 		return fmt.Errorf("missing abstract")

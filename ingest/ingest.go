@@ -89,7 +89,9 @@ const peekSize = 4096
 // with one problem Item at the place it broke, keeping what came before.
 // Parse returns an error only if reading r fails, fn fails (its error is
 // returned as is), ctx is done, or f is not a format.
-func Parse(ctx context.Context, r io.Reader, f Format, fn func(Item) error) error {
+//
+// Options change the validation: AllowUntitled accepts papers without a title.
+func Parse(ctx context.Context, r io.Reader, f Format, fn func(Item) error, opts ...Option) error {
 	src := &errReader{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
 	if f == "" {
@@ -103,6 +105,9 @@ func Parse(ctx context.Context, r io.Reader, f Format, fn func(Item) error) erro
 		}
 	}
 	p := parser{ctx: ctx, src: src, fn: fn, source: string(f)}
+	for _, o := range opts {
+		o(&p)
+	}
 	switch f {
 	case FormatJSONL:
 		return p.jsonl(br)
@@ -120,11 +125,18 @@ func Parse(ctx context.Context, r io.Reader, f Format, fn func(Item) error) erro
 
 // parser carries what every format's loop needs.
 type parser struct {
-	ctx    context.Context
-	src    *errReader
-	fn     func(Item) error
-	source string // Paper.Source of every paper
+	ctx      context.Context
+	src      *errReader
+	fn       func(Item) error
+	source   string // Paper.Source of every paper
+	untitled bool   // accept papers without a title
 }
+
+// Option changes how Parse validates records.
+type Option func(*parser)
+
+// AllowUntitled accepts papers without a title (see CleanUntitled).
+func AllowUntitled() Option { return func(p *parser) { p.untitled = true } }
 
 // emit cleans p and hands it on as a paper or, if Clean rejects it, as a
 // problem. It checks ctx first, so a cancelled parse stops between records.
@@ -133,7 +145,7 @@ func (ps *parser) emit(pos string, p paperpicks.Paper) error {
 		return err
 	}
 	p.Source = ps.source
-	if err := Clean(&p); err != nil {
+	if err := clean(&p, ps.untitled); err != nil {
 		return ps.fn(Item{Paper: p, Pos: pos, Problem: err.Error()})
 	}
 	return ps.fn(Item{Paper: p, Pos: pos})

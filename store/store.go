@@ -21,6 +21,7 @@ type Store interface {
 	Embedders
 	Users
 	Feedbacks
+	Picks
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -172,20 +173,25 @@ type ProfileSums struct {
 
 // Picks holds the daily picks and the record of each daily run.
 type Picks interface {
-	// SavePicks replaces the undelivered picks of the users for date in one
-	// transaction; a user whose picks for date were delivered keeps them.
+	// SavePicks stores picks for date in one transaction: each user's
+	// undelivered picks for date are replaced; a user whose picks for
+	// date were already delivered keeps them.
 	SavePicks(ctx context.Context, date string, byUser map[string][]paperpicks.Pick) error
-	// GetPicks returns a user's picks for date in rank order (ENOTFOUND if
-	// that date has no picks for the user).
+	// GetPicks returns a user's picks for date in rank order (ENOTFOUND
+	// when the user has none for that date).
 	GetPicks(ctx context.Context, userID, date string) ([]paperpicks.Pick, error)
-	// PickedPapers returns the papers ever picked for a user before date.
-	PickedPapers(ctx context.Context, userID, before string) ([]string, error)
-	// MarkDelivered records that the user's picks for date were delivered.
+	// ScanPicked calls fn once per user with picks before date, with every
+	// paper ever picked for them before it.
+	ScanPicked(ctx context.Context, before string, fn func(userID string, paperIDs []string) error) error
+	// MarkDelivered records that a user's picks for date were delivered.
 	MarkDelivered(ctx context.Context, userID, date string, at time.Time) error
+	// StartRun records that the run for date began (replacing a failed or
+	// stale record).
 	StartRun(ctx context.Context, date string, at time.Time) error
+	// FinishRun records the outcome of the run for r.Date.
 	FinishRun(ctx context.Context, r *Run) error
+	// GetRun returns the record of date's run (ENOTFOUND if none).
 	GetRun(ctx context.Context, date string) (*Run, error)
-	LastRun(ctx context.Context) (*Run, error)
 }
 
 // Run is the record of one daily run.

@@ -66,6 +66,13 @@ func openApp(ctx context.Context, e *env) (*app, error) {
 
 func (a *app) Close() error { return a.store.Close() }
 
+// catalogUntitled is the catalog for evaluation datasets whose papers
+// have no titles.
+func (a *app) catalogUntitled() *catalog.Catalog {
+	a.catalog.AllowUntitled(true)
+	return a.catalog
+}
+
 // vectors is the current space as profiles see it (nil before any fit).
 func (a *app) vectors() rank.VectorSource {
 	if sp := a.catalog.Space(); sp != nil {

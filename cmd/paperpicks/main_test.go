@@ -85,7 +85,7 @@ func TestCLIUsageErrors(t *testing.T) {
 	if _, err := runCLI(t, "", "similar"); paperpicks.ErrorCode(err) != paperpicks.EINVALID {
 		t.Errorf("similar without id: %v", err)
 	}
-	for _, cmd := range []string{"serve", "ingest", "papers", "similar", "search", "reindex", "config"} {
+	for cmd := range commands { // every command's flags must register without clashing
 		if _, err := runCLI(t, "", cmd, "--help"); err != flag.ErrHelp {
 			t.Errorf("%s --help: %v, want flag.ErrHelp", cmd, err)
 		}

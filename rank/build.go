@@ -1,0 +1,115 @@
+package rank
+
+import (
+	"context"
+
+	"github.com/paperpicks/paperpicks/index"
+	"github.com/paperpicks/paperpicks/store"
+)
+
+// ProfileStore is what building profiles reads.
+type ProfileStore interface {
+	ScanProfiles(ctx context.Context, fn func(*store.ProfileSums) error) error
+	Votes(ctx context.Context, userID string) ([]store.Vote, error)
+}
+
+// CandidateTransformer is implemented by strategies that score in a
+// transformed space: score = w·(A x). The transform is applied to the
+// candidate matrix once per run, so ranking stays one batched product.
+type CandidateTransformer interface {
+	TransformCandidates(g *Global, cands Matrix) Matrix
+}
+
+// Profiles built for a run: Users[i] is ranked with Profiles[i].
+type Built struct {
+	Users    []string
+	Profiles []Profile
+	Global   *Global
+}
+
+// BuildProfiles turns every stored profile of space into strategy's
+// profile. Users whose signals are too weak (no up votes) are left out:
+// they get trending picks instead. catalogMean is the mean paper vector
+// of the space (see CatalogMean).
+func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strategy Strategy, catalogMean []float32) (*Built, error) {
+	var sums []*store.ProfileSums
+	err := st.ScanProfiles(ctx, func(p *store.ProfileSums) error {
+		if p.Space == vs.Name() {
+			sums = append(sums, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	g := &Global{CatalogMean: catalogMean}
+	// The mean liked vector over all users, each like weighted equally.
+	var total float64
+	for _, p := range sums {
+		if p.UpW <= 1e-6 {
+			continue
+		}
+		if g.LikesMean == nil {
+			g.LikesMean = make([]float32, len(p.UpSum))
+		}
+		axpy(g.LikesMean, p.UpSum, 1)
+		total += p.UpW
+	}
+	if total > 0 {
+		g.LikesMean = scaled(g.LikesMean, 1/total)
+	}
+	b := &Built{Global: g}
+	for _, p := range sums {
+		sig := SignalsOf(p)
+		if strategy.NeedsLiked() {
+			votes, err := st.Votes(ctx, p.UserID)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range votes {
+				if v.Value != "up" {
+					continue
+				}
+				if vec, ok := vs.Vector(v.PaperID); ok {
+					sig.Liked = append(sig.Liked, Voted{PaperID: v.PaperID, Vector: vec})
+				}
+			}
+		}
+		prof, ok := strategy.Build(sig, g)
+		if !ok {
+			continue
+		}
+		b.Users = append(b.Users, p.UserID)
+		b.Profiles = append(b.Profiles, prof)
+	}
+	return b, nil
+}
+
+// Rank scores the built profiles against candidates with the batched
+// kernel and returns each user's top k (candidate indices into cands).
+// skip hides candidates per user (already seen).
+func (b *Built) Rank(ctx context.Context, strategy Strategy, cands Matrix, k int, skip func(user, cand int) bool) ([][]Scored, error) {
+	if t, ok := strategy.(CandidateTransformer); ok {
+		cands = t.TransformCandidates(b.Global, cands)
+	}
+	queries := make([][][]float32, len(b.Profiles))
+	for i, p := range b.Profiles {
+		queries[i] = p.Vectors
+	}
+	return index.TopK(ctx, queries, cands, k, skip)
+}
+
+// CatalogMean is the mean of the vectors in m.
+func CatalogMean(m Matrix) []float32 {
+	mean := make([]float64, m.Dim)
+	for i := 0; i < m.Rows; i++ {
+		for j, x := range m.Row(i) {
+			mean[j] += float64(x)
+		}
+	}
+	out := make([]float32, m.Dim)
+	for j := range mean {
+		out[j] = float32(mean[j] / float64(max(m.Rows, 1)))
+	}
+	return out
+}
