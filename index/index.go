@@ -161,6 +161,46 @@ func (ix *Index) AddedAt(id string) (time.Time, bool) {
 	return time.Unix(ix.added[i], 0).UTC(), true
 }
 
+// BestMatch returns which of ids has the largest dot product with q, for
+// explaining a pick by the liked paper closest to it. ok is false when
+// none of ids is indexed.
+func (ix *Index) BestMatch(ids []string, q []float32) (best string, score float32, ok bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	for _, id := range ids {
+		i, found := ix.pos[id]
+		if !found || !ix.live[i] {
+			continue
+		}
+		if s := dotUnit(ix.row(i), q); !ok || s > score {
+			best, score, ok = id, s, true
+		}
+	}
+	return best, score, ok
+}
+
+// Mean returns the mean of the indexed vectors (zero vectors excluded).
+func (ix *Index) Mean() []float32 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sum := make([]float64, ix.dim)
+	n := 0
+	for i := range ix.ids {
+		if !ix.live[i] {
+			continue
+		}
+		for j, x := range ix.row(i) {
+			sum[j] += float64(x)
+		}
+		n++
+	}
+	out := make([]float32, ix.dim)
+	for j := range sum {
+		out[j] = float32(sum[j] / float64(max(n, 1)))
+	}
+	return out
+}
+
 // Has reports whether a paper is indexed.
 func (ix *Index) Has(id string) bool {
 	ix.mu.RLock()
@@ -210,6 +250,14 @@ func (ix *Index) Nearest(ctx context.Context, vec []float32, k int) ([]Hit, erro
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return ix.nearest(ctx, vec, k, -1)
+}
+
+func dotUnit(a, b []float32) float32 {
+	var s float32
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
 }
 
 // parallelFrom is the collection size from which a query is split across

@@ -186,8 +186,10 @@ type Picks interface {
 	// MarkDelivered records that a user's picks for date were delivered.
 	MarkDelivered(ctx context.Context, userID, date string, at time.Time) error
 	// StartRun records that the run for date began (replacing a failed or
-	// stale record).
-	StartRun(ctx context.Context, date string, at time.Time) error
+	// stale record). The first start of a date fixes its cutoff; later
+	// starts keep it, so a rerun sees the same candidates. It returns the
+	// record as started.
+	StartRun(ctx context.Context, date string, at, cutoff time.Time) (*Run, error)
 	// FinishRun records the outcome of the run for r.Date.
 	FinishRun(ctx context.Context, r *Run) error
 	// GetRun returns the record of date's run (ENOTFOUND if none).
@@ -198,6 +200,7 @@ type Picks interface {
 type Run struct {
 	Date       string
 	StartedAt  time.Time
+	Cutoff     time.Time
 	FinishedAt time.Time
 	Users      int
 	Picks      int

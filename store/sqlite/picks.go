@@ -112,15 +112,20 @@ func (s *Store) MarkDelivered(ctx context.Context, userID, date string, at time.
 	})
 }
 
-func (s *Store) StartRun(ctx context.Context, date string, at time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO runs (date, started_at, status) VALUES (?, ?, 'running')
-			ON CONFLICT (date) DO UPDATE SET started_at = excluded.started_at, finished_at = 0, status = 'running', error = ''`, date, store.Micros(at))
+func (s *Store) StartRun(ctx context.Context, date string, at, cutoff time.Time) (*store.Run, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (date, started_at, cutoff, status) VALUES (?, ?, ?, 'running')
+			ON CONFLICT (date) DO UPDATE SET started_at = excluded.started_at, finished_at = 0, status = 'running', error = ''`,
+			date, store.Micros(at), store.Micros(cutoff))
 		if err != nil {
 			return fmt.Errorf("start run: %w", err)
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return s.getRun(ctx, s.w, date)
 }
 
 func (s *Store) FinishRun(ctx context.Context, r *store.Run) error {
@@ -135,16 +140,20 @@ func (s *Store) FinishRun(ctx context.Context, r *store.Run) error {
 }
 
 func (s *Store) GetRun(ctx context.Context, date string) (*store.Run, error) {
+	return s.getRun(ctx, s.r, date)
+}
+
+func (s *Store) getRun(ctx context.Context, q querier, date string) (*store.Run, error) {
 	r := &store.Run{Date: date}
-	var started, finished int64
-	err := s.r.QueryRowContext(ctx, `SELECT started_at, finished_at, users, picks, status, error FROM runs WHERE date = ?`, date).
-		Scan(&started, &finished, &r.Users, &r.Picks, &r.Status, &r.Error)
+	var started, cutoff, finished int64
+	err := q.QueryRowContext(ctx, `SELECT started_at, cutoff, finished_at, users, picks, status, error FROM runs WHERE date = ?`, date).
+		Scan(&started, &cutoff, &finished, &r.Users, &r.Picks, &r.Status, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paperpicks.Errorf(paperpicks.ENOTFOUND, "no daily run for %s", date)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get run: %w", err)
 	}
-	r.StartedAt, r.FinishedAt = store.FromMicros(started), store.FromMicros(finished)
+	r.StartedAt, r.Cutoff, r.FinishedAt = store.FromMicros(started), store.FromMicros(cutoff), store.FromMicros(finished)
 	return r, nil
 }

@@ -70,8 +70,8 @@ func testPicks(t *testing.T, s store.Store) {
 	if _, err := s.GetRun(ctx, "2026-11-02"); paperpicks.ErrorCode(err) != paperpicks.ENOTFOUND {
 		t.Errorf("GetRun before start: %v", err)
 	}
-	if err := s.StartRun(ctx, "2026-11-02", t0); err != nil {
-		t.Fatal(err)
+	if r, err := s.StartRun(ctx, "2026-11-02", t0, t0.Add(-time.Minute)); err != nil || r.Status != "running" || !r.Cutoff.Equal(t0.Add(-time.Minute)) {
+		t.Fatalf("StartRun = %+v, %v", r, err)
 	}
 	if r, _ := s.GetRun(ctx, "2026-11-02"); r.Status != "running" || !r.StartedAt.Equal(t0) {
 		t.Errorf("started run = %+v", r)
@@ -84,9 +84,9 @@ func testPicks(t *testing.T, s store.Store) {
 	if r.Status != "failed" || r.Error != "boom" || r.Users != 2 || r.Picks != 3 || !r.FinishedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("finished run = %+v", r)
 	}
-	// Retrying clears the failure.
-	s.StartRun(ctx, "2026-11-02", t0.Add(time.Hour))
-	if r, _ := s.GetRun(ctx, "2026-11-02"); r.Status != "running" || r.Error != "" || !r.FinishedAt.IsZero() {
+	// Retrying clears the failure and keeps the first cutoff.
+	s.StartRun(ctx, "2026-11-02", t0.Add(time.Hour), t0.Add(time.Hour))
+	if r, _ := s.GetRun(ctx, "2026-11-02"); r.Status != "running" || r.Error != "" || !r.FinishedAt.IsZero() || !r.Cutoff.Equal(t0.Add(-time.Minute)) {
 		t.Errorf("restarted run = %+v", r)
 	}
 

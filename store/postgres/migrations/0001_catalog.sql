@@ -1,8 +1,9 @@
 -- Papers are the truth of the catalog; vectors are derived and keyed by the
 -- space (embedder name) that made them. Mirrors sqlite/0001_catalog.sql.
 --
--- Every timestamptz column holds UTC at microsecond precision, and NULL
--- stands for Go's zero time.Time (SQLite stores 0 for it). Lists are the
+-- Every timestamptz column holds UTC at microsecond precision and
+-- '-infinity' for Go's zero time.Time (SQLite stores 0 for it): it sorts
+-- before every real time, as the zero time does. Lists are the
 -- JSON text of store.EncodeList, vectors the bytes of store.EncodeVector,
 -- so both backends hold the same values.
 CREATE TABLE papers (
@@ -11,13 +12,13 @@ CREATE TABLE papers (
     abstract    text NOT NULL,
     authors     text NOT NULL DEFAULT '[]',
     url         text NOT NULL DEFAULT '',
-    published   timestamptz,
+    published   timestamptz NOT NULL DEFAULT '-infinity',
     categories  text NOT NULL DEFAULT '[]',
     upvotes     integer NOT NULL DEFAULT 0,
     source      text NOT NULL DEFAULT '',
     text_hash   text NOT NULL,
-    added_at    timestamptz,
-    updated_at  timestamptz
+    added_at    timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL
 );
 CREATE INDEX papers_added_at ON papers (added_at);
 
@@ -37,7 +38,7 @@ CREATE TABLE embedders (
     state      bytea NOT NULL,
     fit_docs   integer NOT NULL,
     active     boolean NOT NULL DEFAULT false,
-    created_at timestamptz,
+    created_at timestamptz NOT NULL,
     PRIMARY KEY (kind, name)
 );
 -- At most one active state per kind; activation clears the old one first.

@@ -16,6 +16,7 @@ CREATE INDEX picks_user_paper ON picks (user_id, paper_id);
 CREATE TABLE runs (
     date        TEXT PRIMARY KEY,
     started_at  INTEGER NOT NULL,
+    cutoff      INTEGER NOT NULL,           -- papers that arrived before it are candidates; kept by reruns
     finished_at INTEGER NOT NULL DEFAULT 0,
     users       INTEGER NOT NULL DEFAULT 0,
     picks       INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,357 @@
+package rank
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/catalog"
+	"github.com/paperpicks/paperpicks/store"
+)
+
+// RankerStore is what the daily run reads and writes.
+type RankerStore interface {
+	ProfileStore
+	TrendingStore
+	ListUsers(ctx context.Context) ([]*paperpicks.User, error)
+	ScanVotes(ctx context.Context, fn func(userID string, votes []store.Vote) error) error
+	SavePicks(ctx context.Context, date string, byUser map[string][]paperpicks.Pick) error
+	ScanPicked(ctx context.Context, before string, fn func(userID string, paperIDs []string) error) error
+	StartRun(ctx context.Context, date string, at, cutoff time.Time) (*store.Run, error)
+	FinishRun(ctx context.Context, r *store.Run) error
+	GetRun(ctx context.Context, date string) (*store.Run, error)
+}
+
+// DailyConfig shapes the daily run.
+type DailyConfig struct {
+	Window           time.Duration // papers that arrived this long before the cutoff are candidates
+	Strategy         Strategy
+	Diversity        float64 // MMR weight of novelty in [0, 1); 0 ranks by score alone
+	TrendingDays     int
+	TrendingHalfLife time.Duration
+}
+
+// Ranker computes every user's picks for a date.
+type Ranker struct {
+	store  RankerStore
+	spaces func() *catalog.Space
+	cfg    DailyConfig
+	log    *slog.Logger
+	now    func() time.Time
+	mu     sync.Mutex // one run at a time
+	// OnRun, when set, sees every finished run and its duration (metrics).
+	OnRun func(r *store.Run, took time.Duration)
+}
+
+// NewRanker returns a ranker over the catalog's current space.
+func NewRanker(st RankerStore, spaces func() *catalog.Space, cfg DailyConfig, log *slog.Logger, now func() time.Time) *Ranker {
+	if cfg.Window <= 0 {
+		cfg.Window = 24 * time.Hour
+	}
+	if cfg.Strategy == nil {
+		cfg.Strategy = Mean{}
+	}
+	if cfg.TrendingDays <= 0 {
+		cfg.TrendingDays = 7
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Ranker{store: st, spaces: spaces, cfg: cfg, log: log, now: now}
+}
+
+// Config returns the run's configuration.
+func (r *Ranker) Config() DailyConfig { return r.cfg }
+
+// ParseDate checks a YYYY-MM-DD date.
+func ParseDate(date string) (time.Time, error) {
+	t, err := time.Parse(paperpicks.DateLayout, date)
+	if err != nil {
+		return time.Time{}, paperpicks.FieldErrorf("date", "date %q is not a date like 2026-11-27", date)
+	}
+	return t, nil
+}
+
+// RunDaily computes and stores every user's picks for date. The first run
+// of a date fixes its cutoff (papers that arrived before it are
+// candidates); a rerun keeps that cutoff and so yields the same picks,
+// replacing undelivered ones and never duplicating. The run's record says
+// how it went; a failed run is recorded and returned as an error.
+func (r *Ranker) RunDaily(ctx context.Context, date string) (*store.Run, error) {
+	if _, err := ParseDate(date); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	start := r.now()
+	cutoff := start
+	if prev, err := r.store.GetRun(ctx, date); err == nil && !prev.Cutoff.IsZero() {
+		cutoff = prev.Cutoff
+	} else if err != nil && !paperpicks.IsCode(err, paperpicks.ENOTFOUND) {
+		return nil, err
+	}
+	run, err := r.store.StartRun(ctx, date, start, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	r.log.Info("daily run started", "date", date, "cutoff", run.Cutoff)
+	users, picks, err := r.rank(ctx, date, run.Cutoff)
+	run.FinishedAt, run.Users, run.Picks, run.Status = r.now(), users, picks, "ok"
+	if err != nil {
+		run.Status, run.Error = "failed", err.Error()
+	}
+	// Record the outcome even when ctx was cancelled mid-run.
+	if ferr := r.store.FinishRun(context.WithoutCancel(ctx), run); ferr != nil && err == nil {
+		err = ferr
+	}
+	took := run.FinishedAt.Sub(start)
+	if r.OnRun != nil {
+		r.OnRun(run, took)
+	}
+	if err != nil {
+		r.log.Error("daily run failed", "date", date, "err", err, "took_ms", took.Milliseconds())
+		return run, err
+	}
+	r.log.Info("daily run finished", "date", date, "users", users, "picks", picks, "took_ms", took.Milliseconds())
+	return run, nil
+}
+
+// userState is what one user's picks are chosen from.
+type userState struct {
+	user  *paperpicks.User
+	seen  []string // voted or picked before: never picked again
+	liked []string // up votes, to explain picks
+	picks []paperpicks.Pick
+}
+
+func (u *userState) hasSeen(id string) bool {
+	for _, s := range u.seen {
+		if s == id {
+			return true
+		}
+	}
+	for _, p := range u.picks {
+		if p.PaperID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// recentPool is how many of the newest papers are kept for filling picks.
+const recentPool = 500
+
+func (r *Ranker) rank(ctx context.Context, date string, cutoff time.Time) (int, int, error) {
+	sp := r.spaces()
+	if sp == nil {
+		return 0, 0, nil // an empty catalog has nothing to pick
+	}
+	list, err := r.store.ListUsers(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	states := make(map[string]*userState, len(list))
+	for _, u := range list {
+		states[u.ID] = &userState{user: u}
+	}
+	err = r.store.ScanVotes(ctx, func(uid string, votes []store.Vote) error {
+		if st := states[uid]; st != nil {
+			for _, v := range votes {
+				st.seen = append(st.seen, v.PaperID)
+				if v.Value == paperpicks.VoteUp {
+					st.liked = append(st.liked, v.PaperID)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	err = r.store.ScanPicked(ctx, date, func(uid string, ids []string) error {
+		if st := states[uid]; st != nil {
+			st.seen = append(st.seen, ids...)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+
+	candIDs, cands := sp.Index.Since(cutoff.Add(-r.cfg.Window), cutoff.Add(time.Second))
+	if err := r.personal(ctx, sp, states, candIDs, cands); err != nil {
+		return 0, 0, err
+	}
+	trending, err := Trending(ctx, r.store, sp.Index, cutoff, r.cfg.TrendingDays, r.cfg.TrendingHalfLife, 200)
+	if err != nil {
+		return 0, 0, err
+	}
+	recent := sp.Index.Recent(recentPool, cutoff.Add(time.Second), nil)
+
+	byUser := make(map[string][]paperpicks.Pick, len(states))
+	total := 0
+	for _, st := range states {
+		k := st.user.PicksPerDay
+		if len(st.liked) == 0 {
+			for _, t := range trending {
+				if len(st.picks) == k {
+					break
+				}
+				if !st.hasSeen(t.PaperID) {
+					st.picks = append(st.picks, paperpicks.Pick{PaperID: t.PaperID, Score: t.Score, Kind: paperpicks.PickTrending})
+				}
+			}
+		}
+		for _, id := range recent {
+			if len(st.picks) >= k {
+				break
+			}
+			if !st.hasSeen(id) {
+				st.picks = append(st.picks, paperpicks.Pick{PaperID: id, Kind: paperpicks.PickFilled})
+			}
+		}
+		for i := range st.picks {
+			st.picks[i].UserID, st.picks[i].Date, st.picks[i].Rank = st.user.ID, date, i+1
+		}
+		byUser[st.user.ID] = st.picks
+		total += len(st.picks)
+	}
+	if err := r.save(ctx, date, byUser); err != nil {
+		return 0, 0, err
+	}
+	return len(states), total, nil
+}
+
+// personal ranks the candidates for every user with a profile, in one
+// batched product, and fills st.picks with their best unseen ones.
+func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[string]*userState, candIDs []string, cands Matrix) error {
+	if cands.Rows == 0 {
+		return nil
+	}
+	built, err := BuildProfiles(ctx, r.store, sp, r.cfg.Strategy, CatalogMeanOf(sp))
+	if err != nil {
+		return err
+	}
+	candPos := make(map[string]int32, len(candIDs))
+	for i, id := range candIDs {
+		candPos[id] = int32(i)
+	}
+	// Per built user, the candidates they have seen (usually none).
+	excluded := make([][]int32, len(built.Users))
+	kmax := 1
+	for i, uid := range built.Users {
+		st := states[uid]
+		if st == nil {
+			continue
+		}
+		kmax = max(kmax, st.user.PicksPerDay)
+		for _, id := range st.seen {
+			if c, ok := candPos[id]; ok {
+				excluded[i] = append(excluded[i], int32(c))
+			}
+		}
+	}
+	pool := kmax
+	if r.cfg.Diversity > 0 {
+		pool = 3 * kmax // MMR re-ranks a larger head
+	}
+	skip := func(u, c int) bool {
+		for _, e := range excluded[u] {
+			if int(e) == c {
+				return true
+			}
+		}
+		return false
+	}
+	top, err := built.Rank(ctx, r.cfg.Strategy, cands, pool, skip)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, len(built.Users))
+	for i := range built.Users {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Go(func() {
+			for i := range next {
+				st := states[built.Users[i]]
+				if st == nil {
+					continue
+				}
+				chosen := top[i]
+				if r.cfg.Diversity > 0 {
+					chosen = mmr(chosen, cands, st.user.PicksPerDay, 1-r.cfg.Diversity)
+				}
+				if len(chosen) > st.user.PicksPerDay {
+					chosen = chosen[:st.user.PicksPerDay]
+				}
+				for _, s := range chosen {
+					p := paperpicks.Pick{PaperID: candIDs[s.Cand], Score: float64(s.Score), Kind: paperpicks.PickPersonal}
+					if why, _, ok := sp.Index.BestMatch(st.liked, cands.Row(s.Cand)); ok {
+						p.Reason = why
+					}
+					st.picks = append(st.picks, p)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// mmr re-ranks by maximal marginal relevance: each next pick maximizes
+// lambda·score − (1−lambda)·(its largest similarity to the picks so far),
+// trading a little relevance for not recommending five near-duplicates.
+func mmr(pool []Scored, cands Matrix, k int, lambda float64) []Scored {
+	rest := append([]Scored(nil), pool...)
+	var out []Scored
+	for len(out) < k && len(rest) > 0 {
+		best, bestVal := 0, 0.0
+		for i, c := range rest {
+			maxSim := 0.0
+			for _, o := range out {
+				maxSim = max(maxSim, float64(dot(cands.Row(c.Cand), cands.Row(o.Cand))))
+			}
+			v := lambda*float64(c.Score) - (1-lambda)*maxSim
+			if i == 0 || v > bestVal {
+				best, bestVal = i, v
+			}
+		}
+		out = append(out, rest[best])
+		rest = append(rest[:best], rest[best+1:]...)
+	}
+	return out
+}
+
+// saveBatch bounds how many users' picks one transaction writes.
+const saveBatch = 2000
+
+func (r *Ranker) save(ctx context.Context, date string, byUser map[string][]paperpicks.Pick) error {
+	ids := make([]string, 0, len(byUser))
+	for id := range byUser {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for lo := 0; lo < len(ids); lo += saveBatch {
+		part := make(map[string][]paperpicks.Pick, saveBatch)
+		for _, id := range ids[lo:min(lo+saveBatch, len(ids))] {
+			part[id] = byUser[id]
+		}
+		if err := r.store.SavePicks(ctx, date, part); err != nil {
+			return fmt.Errorf("save picks: %w", err)
+		}
+	}
+	return nil
+}
+
+// CatalogMeanOf is the mean paper vector of a space.
+func CatalogMeanOf(sp *catalog.Space) []float32 {
+	return sp.Index.Mean()
+}

@@ -1,0 +1,229 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/store"
+)
+
+// querier is what both the pool and a transaction offer.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// ApplyFeedback serializes a user's feedback by locking the user's row
+// (FOR NO KEY UPDATE, so inserts referencing the user need not wait),
+// which makes the log order the order profiles saw the events even with
+// several instances writing.
+func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error) (bool, error) {
+	var changed bool
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		changed = false
+		// One round trip for the lock and both lookups.
+		var b pgx.Batch
+		var userFound, paperFound bool
+		var prev *store.Vote
+		b.Queue(`SELECT true FROM users WHERE id = $1 FOR NO KEY UPDATE`, f.UserID).QueryRow(func(r pgx.Row) error {
+			if err := r.Scan(&userFound); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			return nil
+		})
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM papers WHERE id = $1)`, f.PaperID).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&paperFound)
+		})
+		b.Queue(`SELECT value, at FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID).QueryRow(func(r pgx.Row) error {
+			var v store.Vote
+			var at pgtype.Timestamptz
+			switch err := r.Scan(&v.Value, &at); {
+			case errors.Is(err, pgx.ErrNoRows):
+				return nil
+			case err != nil:
+				return err
+			}
+			v.PaperID, v.At = f.PaperID, fromTS(at)
+			prev = &v
+			return nil
+		})
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("feedback: %w", err)
+		}
+		if !userFound {
+			return paperpicks.NotFound("user", f.UserID)
+		}
+		if !paperFound {
+			return paperpicks.NotFound("paper", f.PaperID)
+		}
+
+		if _, err := tx.Exec(ctx, `INSERT INTO feedback_events (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)`,
+			f.UserID, f.PaperID, string(f.Value), ts(f.At)); err != nil {
+			return fmt.Errorf("feedback log: %w", err)
+		}
+		if changed = !sameVote(prev, f.Value); !changed {
+			return nil
+		}
+		var err error
+		if f.Value == paperpicks.VoteNone {
+			_, err = tx.Exec(ctx, `DELETE FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO votes (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (user_id, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at`,
+				f.UserID, f.PaperID, string(f.Value), ts(f.At))
+		}
+		if err != nil {
+			return fmt.Errorf("feedback state: %w", err)
+		}
+		p, err := getProfile(ctx, tx, f.UserID)
+		if paperpicks.IsCode(err, paperpicks.ENOTFOUND) {
+			p, err = &store.ProfileSums{UserID: f.UserID}, nil
+		}
+		if err != nil {
+			return err
+		}
+		var rebuild []paperpicks.Feedback
+		if p.Space != space {
+			if rebuild, err = feedbackLog(ctx, tx, f.UserID); err != nil {
+				return err
+			}
+		}
+		if err := update(prev, p, rebuild); err != nil {
+			return err
+		}
+		p.Space = space
+		var pb pgx.Batch
+		queueProfile(&pb, p)
+		if err := tx.SendBatch(ctx, &pb).Close(); err != nil {
+			return fmt.Errorf("put profile: %w", err)
+		}
+		return nil
+	})
+	return changed, classify(err)
+}
+
+func sameVote(prev *store.Vote, v paperpicks.Vote) bool {
+	if prev == nil {
+		return v == paperpicks.VoteNone
+	}
+	return prev.Value == v
+}
+
+const profileColumns = `user_id, space, up_sum, down_sum, up_w, down_w, ref_time, updated_at`
+
+func scanProfile(sc interface{ Scan(...any) error }) (*store.ProfileSums, error) {
+	var p store.ProfileSums
+	var up, down []byte
+	var ref, updated pgtype.Timestamptz
+	if err := sc.Scan(&p.UserID, &p.Space, &up, &down, &p.UpW, &p.DownW, &ref, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.UpSum, err = store.DecodeVector(up, nil); err != nil {
+		return nil, err
+	}
+	if p.DownSum, err = store.DecodeVector(down, nil); err != nil {
+		return nil, err
+	}
+	p.RefTime, p.UpdatedAt = fromTS(ref), fromTS(updated)
+	return &p, nil
+}
+
+func getProfile(ctx context.Context, q querier, userID string) (*store.ProfileSums, error) {
+	p, err := scanProfile(q.QueryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE user_id = $1`, userID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, paperpicks.Errorf(paperpicks.ENOTFOUND, "user %q has no profile", userID)
+	}
+	if err != nil {
+		return nil, classify(fmt.Errorf("get profile: %w", err))
+	}
+	return p, nil
+}
+
+func queueProfile(b *pgx.Batch, p *store.ProfileSums) {
+	b.Queue(`INSERT INTO profiles (`+profileColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (user_id) DO UPDATE SET space = excluded.space, up_sum = excluded.up_sum, down_sum = excluded.down_sum,
+			up_w = excluded.up_w, down_w = excluded.down_w, ref_time = excluded.ref_time, updated_at = excluded.updated_at`,
+		p.UserID, p.Space, store.EncodeVector(p.UpSum), store.EncodeVector(p.DownSum), p.UpW, p.DownW, ts(p.RefTime), ts(p.UpdatedAt))
+}
+
+func feedbackLog(ctx context.Context, q querier, userID string) ([]paperpicks.Feedback, error) {
+	rows, err := q.Query(ctx, `SELECT paper_id, value, at FROM feedback_events WHERE user_id = $1 ORDER BY seq`, userID)
+	if err != nil {
+		return nil, classify(fmt.Errorf("feedback log: %w", err))
+	}
+	defer rows.Close()
+	var out []paperpicks.Feedback
+	for rows.Next() {
+		f := paperpicks.Feedback{UserID: userID}
+		var at pgtype.Timestamptz
+		if err := rows.Scan(&f.PaperID, &f.Value, &at); err != nil {
+			return nil, classify(fmt.Errorf("feedback log: %w", err))
+		}
+		f.At = fromTS(at)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(fmt.Errorf("feedback log: %w", err))
+	}
+	return out, nil
+}
+
+func (s *Store) FeedbackLog(ctx context.Context, userID string) ([]paperpicks.Feedback, error) {
+	return feedbackLog(ctx, s.pool, userID)
+}
+
+func (s *Store) GetProfile(ctx context.Context, userID string) (*store.ProfileSums, error) {
+	return getProfile(ctx, s.pool, userID)
+}
+
+// PutProfiles pipelines one upsert per profile, in user id order so that
+// concurrent writers lock rows in the same order.
+func (s *Store) PutProfiles(ctx context.Context, profiles []*store.ProfileSums) error {
+	sorted := slices.Clone(profiles)
+	slices.SortStableFunc(sorted, func(a, b *store.ProfileSums) int { return cmp.Compare(a.UserID, b.UserID) })
+	return classify(s.tx(ctx, func(tx pgx.Tx) error {
+		for lo := 0; lo < len(sorted); lo += chunk {
+			var b pgx.Batch
+			for _, p := range sorted[lo:min(lo+chunk, len(sorted))] {
+				queueProfile(&b, p)
+			}
+			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+				return fmt.Errorf("put profiles: %w", err)
+			}
+		}
+		return nil
+	}))
+}
+
+// profilePage is smaller than pageSize: a profile holds two vectors.
+const profilePage = 500
+
+func (s *Store) ScanProfiles(ctx context.Context, fn func(*store.ProfileSums) error) error {
+	after := ""
+	for {
+		rows, err := s.pool.Query(ctx, `SELECT `+profileColumns+` FROM profiles WHERE user_id > $1 ORDER BY user_id LIMIT $2`, after, profilePage)
+		if err != nil {
+			return classify(fmt.Errorf("scan profiles: %w", err))
+		}
+		page, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.ProfileSums, error) { return scanProfile(r) })
+		if err != nil {
+			return classify(fmt.Errorf("scan profiles: %w", err))
+		}
+		for _, p := range page {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		if len(page) < profilePage {
+			return nil
+		}
+		after = page[len(page)-1].UserID
+	}
+}
