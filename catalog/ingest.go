@@ -1,9 +1,11 @@
 package catalog
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/paperpicks/paperpicks"
@@ -252,4 +254,34 @@ func (c *Catalog) bootstrap(ctx context.Context, papers []paperpicks.Paper) (*Sp
 	c.space.Store(sp)
 	c.log.Info("local embedder fitted", "space", l.Name(), "papers", len(texts), "took_ms", time.Since(start).Milliseconds())
 	return sp, nil
+}
+
+// IngestSource opens a source (file, "-", or URL, fetched with opt's
+// timeouts, retries and size limit), detects its format when f is empty,
+// and ingests it. watch, when set, wraps the reader (progress display)
+// given the source's size (-1 if unknown).
+func (c *Catalog) IngestSource(ctx context.Context, source string, f ingest.Format, opt ingest.FetchOptions, watch func(r io.Reader, name string, size int64) io.Reader) (*Summary, error) {
+	rc, name, size, err := ingest.Open(ctx, source, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if f == "" {
+		br := bufio.NewReaderSize(rc, 64<<10)
+		peek, _ := br.Peek(4096)
+		if f, err = ingest.Detect(peek, name); err != nil {
+			return nil, err
+		}
+		r = br
+	}
+	if watch != nil {
+		r = watch(r, name, size)
+	}
+	src := string(f)
+	if strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
+		src = name // the URL, without credentials
+	}
+	c.log.Info("ingesting", "source", name, "format", f, "bytes", size)
+	return c.IngestReader(ctx, r, f, src)
 }

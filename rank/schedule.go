@@ -222,16 +222,27 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.catchUp.Go(job.Run) // catch up now
 }
 
-// Stop stops the schedule: no new tick starts, the running one is
-// cancelled through its context and Stop waits until it has returned.
-func (s *Scheduler) Stop() {
+// Stop stops the schedule: no new tick starts; a running one may finish
+// until ctx is done, then it is cancelled through its context (a run
+// records itself as failed and is retried at the next start). Stop returns
+// when no tick is running.
+func (s *Scheduler) Stop(ctx context.Context) {
 	if s.cron == nil {
 		return
 	}
-	ctx := s.cron.Stop()
+	done := make(chan struct{})
+	go func() {
+		<-s.cron.Stop().Done()
+		s.catchUp.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.cronStop()
+		<-done
+	}
 	s.cronStop()
-	<-ctx.Done()
-	s.catchUp.Wait()
 }
 
 type cronLogger struct{ log *slog.Logger }

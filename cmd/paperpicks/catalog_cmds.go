@@ -195,48 +195,23 @@ func runIngest(ctx context.Context, e *env, sources []string, f ingest.Format) e
 }
 
 func ingestSource(ctx context.Context, e *env, a *app, src string, f ingest.Format) (*catalog.Summary, error) {
-	rc, name, size, err := ingest.Open(ctx, src, ingest.FetchOptions{
+	var p *progress
+	defer func() {
+		if p != nil {
+			p.Finish()
+		}
+	}()
+	return a.catalog.IngestSource(ctx, src, f, fetchOptions(e), func(r io.Reader, name string, size int64) io.Reader {
+		p = newProgress(e.stderr, a.log, "ingest "+name, size, true)
+		return &countingReader{r: r, p: p}
+	})
+}
+
+func fetchOptions(e *env) ingest.FetchOptions {
+	return ingest.FetchOptions{
 		Timeout: e.cfg.Ingest.FetchTimeout, Retries: e.cfg.Ingest.FetchRetries, MaxBytes: e.cfg.Ingest.MaxFetchBytes,
 		UserAgent: e.cfg.Ingest.UserAgent, Stdin: e.stdin,
-	})
-	if err != nil {
-		return nil, err
 	}
-	defer rc.Close()
-	if f == "" {
-		if f, err = detect(&rc, name); err != nil {
-			return nil, err
-		}
-	}
-	p := newProgress(e.stderr, a.log, "ingest "+name, size, true)
-	defer p.Finish()
-	a.log.Info("ingesting", "source", name, "format", f, "bytes", size)
-	return a.catalog.IngestReader(ctx, &countingReader{r: rc, p: p}, f, sourceName(src, f))
-}
-
-// sourceName is what a paper records as its source: the URL for fetched
-// papers, the format otherwise.
-func sourceName(src string, f ingest.Format) string {
-	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
-		return src
-	}
-	return string(f)
-}
-
-// detect peeks at the start of a source and its name to pick a format,
-// without losing the peeked bytes.
-func detect(rc *io.ReadCloser, name string) (ingest.Format, error) {
-	buf := make([]byte, 4096)
-	n, err := io.ReadFull(*rc, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return "", paperpicks.WrapError(paperpicks.EINVALID, err, "cannot read %s", name)
-	}
-	buf = buf[:n]
-	*rc = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(strings.NewReader(string(buf)), *rc), *rc}
-	return ingest.Detect(buf, name)
 }
 
 func printSummary(w io.Writer, s *catalog.Summary, refitted bool, took time.Duration) {
