@@ -39,6 +39,8 @@ type Config struct {
 	// AllowUntitled accepts papers without a title (evaluation datasets
 	// that ship only bags of words).
 	AllowUntitled bool
+	// Observe, when set, wraps every embedder the catalog uses (metrics).
+	Observe func(embed.Embedder) embed.Embedder
 }
 
 const localKind = "local"
@@ -105,13 +107,13 @@ func Open(ctx context.Context, st Store, cfg Config, log *slog.Logger, now func(
 		if err != nil {
 			return nil, err
 		}
-		sp = &Space{Embedder: l, fitDocs: saved.FitDocs}
+		sp = &Space{Embedder: c.observe(l), fitDocs: saved.FitDocs}
 	case "openai":
 		o, err := embed.NewOpenAI(ctx, cfg.OpenAI)
 		if err != nil {
 			return nil, err
 		}
-		sp = &Space{Embedder: embed.Cached(o, st)}
+		sp = &Space{Embedder: c.observe(embed.Cached(o, st))}
 	default:
 		return nil, paperpicks.FieldErrorf("embedder", "unknown embedder %q (want local or openai)", cfg.Embedder)
 	}
@@ -133,6 +135,13 @@ func Open(ctx context.Context, st Store, cfg Config, log *slog.Logger, now func(
 		}
 	}
 	return c, nil
+}
+
+func (c *Catalog) observe(e embed.Embedder) embed.Embedder {
+	if c.cfg.Observe != nil {
+		return c.cfg.Observe(e)
+	}
+	return e
 }
 
 // loadIndex builds an index of every stored vector of emb's space.

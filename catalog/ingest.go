@@ -250,7 +250,7 @@ func (c *Catalog) bootstrap(ctx context.Context, papers []paperpicks.Paper) (*Sp
 	if err != nil {
 		return nil, err
 	}
-	sp := &Space{Embedder: l, Index: index.New(l.Name(), l.Dim()), fitDocs: l.FitDocs()}
+	sp := &Space{Embedder: c.observe(l), Index: index.New(l.Name(), l.Dim()), fitDocs: l.FitDocs()}
 	c.space.Store(sp)
 	c.log.Info("local embedder fitted", "space", l.Name(), "papers", len(texts), "took_ms", time.Since(start).Milliseconds())
 	return sp, nil

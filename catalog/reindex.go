@@ -76,7 +76,7 @@ func (c *Catalog) Reindex(ctx context.Context, refit bool, progress Progress) er
 		if err := c.store.SaveEmbedder(ctx, saved, false); err != nil {
 			return err
 		}
-		target = &Space{Embedder: l, fitDocs: l.FitDocs()}
+		target = &Space{Embedder: c.observe(l), fitDocs: l.FitDocs()}
 	}
 	if target == nil {
 		return paperpicks.Errorf(paperpicks.EUNPROCESSABLE, "the catalog is empty: nothing to index")

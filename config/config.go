@@ -21,7 +21,10 @@ type Config struct {
 	Embedder Embedder `toml:"embedder"`
 	Ingest   Ingest   `toml:"ingest"`
 	Rank     Rank     `toml:"rank"`
-	Log      Log      `toml:"log"`
+	// Sources are fetched on their own schedules and before each daily
+	// run; they are set in the file only, as [[sources]] tables.
+	Sources []Source `toml:"sources"`
+	Log     Log      `toml:"log"`
 }
 
 type HTTP struct {
@@ -65,13 +68,27 @@ type Ingest struct {
 }
 
 type Rank struct {
-	Strategy string        `toml:"strategy" help:"profile strategy: how likes and dislikes become what papers are ranked against (see README)"`
-	HalfLife time.Duration `toml:"half_life" help:"votes lose half their weight in a profile after this long (0: never)"`
+	Strategy         string        `toml:"strategy" help:"profile strategy: how likes and dislikes become what papers are ranked against (see README)"`
+	HalfLife         time.Duration `toml:"half_life" help:"votes lose half their weight in a profile after this long (0: never)"`
+	Schedule         string        `toml:"schedule" help:"cron spec of the daily run (minute hour day month weekday)"`
+	TimeZone         string        `toml:"time_zone" help:"IANA time zone the schedule is read in; picks are dated in it"`
+	Window           time.Duration `toml:"window" help:"papers that arrived this long before the run are its candidates"`
+	Diversity        float64       `toml:"diversity" help:"MMR weight of novelty among a user's picks, in [0, 1) (0: by score alone)"`
+	TrendingDays     int           `toml:"trending_days" help:"trending counts thumbs-up of the last this many days"`
+	TrendingHalfLife time.Duration `toml:"trending_half_life" help:"a thumbs-up counts half as much for trending after this long"`
+	RetryAfter       time.Duration `toml:"retry_after" help:"a failed daily run is retried after this long"`
 }
 
 type Log struct {
 	Level  string `toml:"level" flag:"log-level" help:"debug, info, warn or error"`
 	Format string `toml:"format" help:"text or json"`
+}
+
+// Source is a paper source the scheduler fetches.
+type Source struct {
+	URL      string `toml:"url"`
+	Format   string `toml:"format"`
+	Schedule string `toml:"schedule"`
 }
 
 // Default returns the embedded defaults: SQLite, the local embedder.
@@ -91,7 +108,8 @@ func Default() Config {
 		},
 		Ingest: Ingest{FetchTimeout: 30 * time.Second, FetchRetries: 3, MaxFetchBytes: 512 << 20,
 			UserAgent: "paperpicks/0.1 (+https://github.com/paperpicks/paperpicks)"},
-		Rank: Rank{Strategy: "mean", HalfLife: 0},
-		Log:  Log{Level: "info", Format: "text"},
+		Rank: Rank{Strategy: "mean", Schedule: "0 6 * * *", TimeZone: "UTC", Window: 24 * time.Hour,
+			TrendingDays: 7, TrendingHalfLife: 72 * time.Hour, RetryAfter: 5 * time.Minute},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }

@@ -36,6 +36,9 @@ func Keys() []Key {
 			name := f.Tag.Get("toml")
 			path := prefix + name
 			fi := append(append([]int(nil), idx...), i)
+			if f.Type.Kind() == reflect.Slice {
+				continue // file-only lists ([[sources]]), documented apart
+			}
 			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]() {
 				walk(f.Type, path+".", fi)
 				continue
@@ -208,6 +211,22 @@ func (c *Config) Validate() error {
 		return bad("embedder.openai_model", "is required for the openai embedder")
 	case c.Ingest.FetchTimeout <= 0:
 		return bad("ingest.fetch_timeout", "must be positive")
+	case c.Rank.Window <= 0:
+		return bad("rank.window", "must be positive")
+	case c.Rank.Diversity < 0 || c.Rank.Diversity >= 1:
+		return bad("rank.diversity", "must be in [0, 1), got %g", c.Rank.Diversity)
+	case c.Rank.TrendingDays < 1:
+		return bad("rank.trending_days", "must be at least 1")
+	case c.Rank.HalfLife < 0 || c.Rank.TrendingHalfLife < 0:
+		return bad("rank.half_life", "half-lives must not be negative")
+	}
+	if _, err := time.LoadLocation(c.Rank.TimeZone); err != nil || c.Rank.TimeZone == "" || c.Rank.TimeZone == "Local" {
+		return bad("rank.time_zone", "%q is not an IANA time zone name", c.Rank.TimeZone)
+	}
+	for i, src := range c.Sources {
+		if src.URL == "" {
+			return bad("sources", "source %d has no url", i+1)
+		}
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

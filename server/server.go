@@ -15,7 +15,9 @@ import (
 
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
+	"github.com/paperpicks/paperpicks/metrics"
 	"github.com/paperpicks/paperpicks/rank"
+	"github.com/paperpicks/paperpicks/store"
 	"github.com/paperpicks/paperpicks/users"
 )
 
@@ -26,6 +28,8 @@ type Config struct {
 	// OpenSignup lets anyone create a user with POST /v1/users; otherwise
 	// only the admin token may.
 	OpenSignup bool
+	// TimeZone dates the daily run ("today" for POST /v1/admin/rank).
+	TimeZone *time.Location
 }
 
 // Deps are the services behind the routes.
@@ -33,8 +37,19 @@ type Deps struct {
 	Catalog  *catalog.Catalog
 	Users    *users.Service
 	Profiles *rank.Profiles
-	Store    Pinger
-	Votes    VoteLister
+	Ranker   *rank.Ranker
+	Store    Store
+	Metrics  *metrics.Metrics // nil: no /metrics
+	Now      func() time.Time
+}
+
+// Store is what handlers read directly from storage.
+type Store interface {
+	Pinger
+	VoteLister
+	rank.TrendingStore
+	GetPicks(ctx context.Context, userID, date string) ([]paperpicks.Pick, error)
+	GetRun(ctx context.Context, date string) (*store.Run, error)
 }
 
 // Pinger reports whether storage is reachable (for /readyz).
@@ -49,17 +64,23 @@ type Server struct {
 	catalog  *catalog.Catalog
 	users    *users.Service
 	profiles *rank.Profiles
-	store    Pinger
-	votes    VoteLister
+	ranker   *rank.Ranker
+	store    Store
+	metrics  *metrics.Metrics
+	now      func() time.Time
 	router   *gin.Engine
 }
 
 // New builds the server and its routes.
 func New(cfg Config, d Deps, log *slog.Logger) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: log, catalog: d.Catalog, users: d.Users, profiles: d.Profiles, store: d.Store, votes: d.Votes, router: gin.New()}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: log, catalog: d.Catalog, users: d.Users, profiles: d.Profiles, ranker: d.Ranker,
+		store: d.Store, metrics: d.Metrics, now: d.Now, router: gin.New()}
 	s.router.HandleMethodNotAllowed = true
-	s.router.Use(s.recoverer, s.accessLog, errorsMiddleware(log))
+	s.router.Use(s.recoverer, s.observe, errorsMiddleware(log))
 	s.routes()
 	return s
 }
@@ -78,6 +99,9 @@ func (s *Server) routes() {
 	})
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
+	if s.metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	}
 
 	v1 := r.Group("/v1")
 	v1.POST("/papers", s.requireAdmin, s.postPapers)
@@ -85,6 +109,8 @@ func (s *Server) routes() {
 	// routes take the rest of the path and split off "/similar".
 	v1.GET("/papers/*rest", s.paperRoutes)
 	v1.GET("/search", s.search)
+	v1.GET("/trending", s.trending)
+	v1.POST("/admin/rank", s.requireAdmin, s.adminRank)
 
 	v1.POST("/users", s.createUser)
 	u := v1.Group("/users/:id", s.requireUser)
@@ -94,6 +120,7 @@ func (s *Server) routes() {
 	u.POST("/feedback", s.postFeedback)
 	u.GET("/likes", s.getLikes)
 	u.POST(`/likes\:import`, s.importLikes)
+	u.GET("/picks", s.getPicks)
 }
 
 func (s *Server) readyz(c *gin.Context) {
@@ -120,8 +147,18 @@ func (s *Server) recoverer(c *gin.Context) {
 	c.Next()
 }
 
-func (s *Server) accessLog(c *gin.Context) {
+// observe logs every request at debug level and records its metrics by
+// route template (an unmatched path counts as "unmatched").
+func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took_ms", time.Since(start).Milliseconds())
+	took := time.Since(start)
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	if s.metrics != nil {
+		s.metrics.ObserveHTTP(c.Request.Method, route, c.Writer.Status(), took)
+	}
+	s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took_ms", took.Milliseconds())
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
 	"github.com/paperpicks/paperpicks/embed"
+	"github.com/paperpicks/paperpicks/metrics"
 	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/server"
 	"github.com/paperpicks/paperpicks/store/sqlite"
@@ -48,7 +49,8 @@ func newTestServer(t *testing.T, maxBody int64) *httptest.Server {
 		}
 		return nil
 	}
-	deps := server.Deps{Catalog: cat, Users: users.New(st, nil), Profiles: rank.NewProfiles(st, vectors, 0, nil), Store: st, Votes: st}
+	deps := server.Deps{Catalog: cat, Users: users.New(st, nil), Profiles: rank.NewProfiles(st, vectors, 0, nil), Store: st,
+		Ranker: rank.NewRanker(st, cat.Space, rank.DailyConfig{}, log, nil), Metrics: metrics.New(func() float64 { return float64(cat.Len()) })}
 	ts := httptest.NewServer(server.New(server.Config{AdminToken: admin, MaxBodyBytes: maxBody}, deps, log).Handler())
 	t.Cleanup(ts.Close)
 	return ts

@@ -209,7 +209,7 @@ func (s *Server) getLikes(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	votes, err := s.votes.Votes(ctx, c.Param("id"))
+	votes, err := s.store.Votes(ctx, c.Param("id"))
 	if err != nil {
 		abort(c, err)
 		return

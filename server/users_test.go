@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 func newUser(t *testing.T, r response) (id, token string) {
 	t.Helper()
 	if r.status != 201 {

@@ -65,7 +65,7 @@ func DecodeList(s string) ([]string, error) {
 // except the bookkeeping times, to tell "updated" from "unchanged".
 func SameMetadata(a, b *paperpicks.Paper) bool {
 	return a.Title == b.Title && a.Abstract == b.Abstract && a.URL == b.URL &&
-		a.Published.Equal(b.Published) && a.Upvotes == b.Upvotes && a.Source == b.Source &&
+		Micros(a.Published) == Micros(b.Published) && a.Upvotes == b.Upvotes && a.Source == b.Source &&
 		EncodeList(a.Authors) == EncodeList(b.Authors) && EncodeList(a.Categories) == EncodeList(b.Categories)
 }
 

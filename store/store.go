@@ -198,12 +198,12 @@ type Picks interface {
 
 // Run is the record of one daily run.
 type Run struct {
-	Date       string
-	StartedAt  time.Time
-	Cutoff     time.Time
-	FinishedAt time.Time
-	Users      int
-	Picks      int
-	Status     string // "running", "ok", "failed"
-	Error      string
+	Date       string    `json:"date"`
+	StartedAt  time.Time `json:"started_at"`
+	Cutoff     time.Time `json:"cutoff"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Users      int       `json:"users"`
+	Picks      int       `json:"picks"`
+	Status     string    `json:"status"` // "running", "ok", "failed"
+	Error      string    `json:"error,omitempty"`
 }

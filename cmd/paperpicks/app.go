@@ -13,8 +13,10 @@ import (
 	"github.com/paperpicks/paperpicks/catalog"
 	"github.com/paperpicks/paperpicks/config"
 	"github.com/paperpicks/paperpicks/embed"
+	"github.com/paperpicks/paperpicks/metrics"
 	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/store"
+	"github.com/paperpicks/paperpicks/store/postgres"
 	"github.com/paperpicks/paperpicks/store/sqlite"
 	"github.com/paperpicks/paperpicks/users"
 )
@@ -27,6 +29,8 @@ type app struct {
 	catalog  *catalog.Catalog
 	users    *users.Service
 	profiles *rank.Profiles
+	ranker   *rank.Ranker
+	metrics  *metrics.Metrics
 	fresh    bool // the data directory did not exist or was empty before
 }
 
@@ -48,17 +52,30 @@ func openApp(ctx context.Context, e *env) (*app, error) {
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, paperpicks.WrapError(paperpicks.EINVALID, err, "cannot create data directory %s", cfg.Data)
 	}
+	strategy, err := rank.StrategyByName(cfg.Rank.Strategy)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := catalog.Open(ctx, st, catalogConfig(cfg), log, time.Now)
+	a := &app{cfg: cfg, log: log, store: st, fresh: fresh, users: users.New(st, time.Now)}
+	a.metrics = metrics.New(func() float64 { return float64(a.catalog.Len()) })
+	ccfg := catalogConfig(cfg)
+	ccfg.Observe = a.metrics.Embedder
+	cat, err := catalog.Open(ctx, st, ccfg, log, time.Now)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st, catalog: cat, fresh: fresh, users: users.New(st, time.Now)}
+	a.catalog = cat
 	a.profiles = rank.NewProfiles(st, a.vectors, cfg.Rank.HalfLife, time.Now)
+	a.ranker = rank.NewRanker(st, cat.Space, rank.DailyConfig{
+		Window: cfg.Rank.Window, Strategy: strategy, Diversity: cfg.Rank.Diversity,
+		TrendingDays: cfg.Rank.TrendingDays, TrendingHalfLife: cfg.Rank.TrendingHalfLife,
+	}, log, time.Now)
+	a.ranker.OnRun = func(r *store.Run, took time.Duration) { a.metrics.ObserveRun(r.Status, r.Picks, took) }
 	// Profiles live in the vector space; a refit moves them to the new one.
 	cat.OnSwitch(func(ctx context.Context, _ *catalog.Space) error { return a.profiles.RecomputeAll(ctx) })
 	return a, nil
@@ -73,6 +90,15 @@ func (a *app) catalogUntitled() *catalog.Catalog {
 	return a.catalog
 }
 
+// location is the time zone the daily run is dated in.
+func (a *app) location() *time.Location {
+	loc, err := time.LoadLocation(a.cfg.Rank.TimeZone)
+	if err != nil {
+		return time.UTC // Validate refused it already
+	}
+	return loc
+}
+
 // vectors is the current space as profiles see it (nil before any fit).
 func (a *app) vectors() rank.VectorSource {
 	if sp := a.catalog.Space(); sp != nil {
@@ -83,7 +109,7 @@ func (a *app) vectors() rank.VectorSource {
 
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Store.Driver == "postgres" {
-		return nil, paperpicks.Errorf(paperpicks.EINVALID, "postgres: not wired yet")
+		return postgres.Open(ctx, cfg.Store.PostgresURL)
 	}
 	return sqlite.Open(ctx, filepath.Join(cfg.Data, "paperpicks.db"), sqlite.Options{Synchronous: cfg.Store.Synchronous})
 }

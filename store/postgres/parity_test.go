@@ -62,7 +62,7 @@ func TestParityWithSQLite(t *testing.T) {
 	}
 	spaces := []string{"s1", "s2"}
 
-	for step := range 200 {
+	for step := range 150 {
 		space := spaces[rng.IntN(2)]
 		switch op := rng.IntN(10); {
 		case op < 7:
