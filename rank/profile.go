@@ -87,7 +87,7 @@ func (Mean) Build(s *Signals, _ *Global) (Profile, bool) {
 // from the catalog mean (Gamma), which stands in for sampled unliked papers.
 type Rocchio struct{ Beta, Gamma float64 }
 
-func (r Rocchio) Name() string  { return fmt.Sprintf("rocchio(beta=%g,gamma=%g)", r.Beta, r.Gamma) }
+func (r Rocchio) Name() string   { return fmt.Sprintf("rocchio(beta=%g,gamma=%g)", r.Beta, r.Gamma) }
 func (Rocchio) NeedsLiked() bool { return false }
 func (r Rocchio) Build(s *Signals, g *Global) (Profile, bool) {
 	if s.UpW <= 0 {
@@ -107,7 +107,7 @@ func (r Rocchio) Build(s *Signals, g *Global) (Profile, bool) {
 // likes says little about one user (an IDF over users, in vector space).
 type Centered struct{ Gamma float64 }
 
-func (c Centered) Name() string  { return fmt.Sprintf("centered(gamma=%g)", c.Gamma) }
+func (c Centered) Name() string   { return fmt.Sprintf("centered(gamma=%g)", c.Gamma) }
 func (Centered) NeedsLiked() bool { return false }
 func (c Centered) Build(s *Signals, g *Global) (Profile, bool) {
 	if s.UpW <= 0 {
@@ -127,7 +127,7 @@ func (c Centered) Build(s *Signals, g *Global) (Profile, bool) {
 // deterministic seeding) and scores by the nearest centroid.
 type Centroids struct{ K, Iters int }
 
-func (c Centroids) Name() string  { return fmt.Sprintf("centroids(k=%d)", c.K) }
+func (c Centroids) Name() string   { return fmt.Sprintf("centroids(k=%d)", c.K) }
 func (Centroids) NeedsLiked() bool { return true }
 func (c Centroids) Build(s *Signals, _ *Global) (Profile, bool) {
 	if len(s.Liked) == 0 {
