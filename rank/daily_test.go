@@ -13,8 +13,10 @@ import (
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
 	"github.com/paperpicks/paperpicks/embed"
+	"github.com/paperpicks/paperpicks/internal/pgtest"
 	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/store"
+	"github.com/paperpicks/paperpicks/store/postgres"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -95,9 +97,23 @@ func ids(ps []paperpicks.Pick) string {
 	return fmt.Sprint(s)
 }
 
-func TestDailyRun(t *testing.T) {
+func TestDailyRunSQLite(t *testing.T) { testDailyRun(t, openSQLite(t)) }
+
+func TestDailyRunPostgres(t *testing.T) { testDailyRun(t, openPostgres(t)) }
+
+func openPostgres(t *testing.T) store.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func testDailyRun(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	w := newWorld(t, openSQLite(t), rank.DailyConfig{})
+	w := newWorld(t, st, rank.DailyConfig{})
 	liked := w.papers[:3]
 	w.user(t, "alice", 5, liked...)
 	w.user(t, "bob", 4) // no likes: trending, then newest

@@ -158,3 +158,5 @@ func testConcurrentFeedback(t *testing.T, s store.Store) {
 }
 
 func TestConcurrentFeedbackSQLite(t *testing.T) { testConcurrentFeedback(t, openSQLite(t)) }
+
+func TestConcurrentFeedbackPostgres(t *testing.T) { testConcurrentFeedback(t, openPostgres(t)) }
