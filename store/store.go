@@ -117,6 +117,46 @@ type Users interface {
 	DeleteUser(ctx context.Context, id string) error
 	// ListUsers returns every user in id order.
 	ListUsers(ctx context.Context) ([]*paperpicks.User, error)
+	// ImportUsers creates many users at once, each with its feedback log,
+	// the current votes that log leaves, and its profile, in one
+	// transaction (seeding from another system, benchmarks).
+	ImportUsers(ctx context.Context, users []UserImport) error
+}
+
+// UserImport is one user to import with their history.
+type UserImport struct {
+	User      *paperpicks.User
+	TokenHash string
+	Log       []paperpicks.Feedback // in the order the votes were given
+	Profile   *ProfileSums          // nil: none stored
+}
+
+// CurrentVotes replays a log into the votes it leaves: the last vote per
+// paper wins and "none" removes it.
+func CurrentVotes(log []paperpicks.Feedback) []Vote {
+	pos := map[string]int{}
+	var out []Vote
+	for _, f := range log {
+		i, ok := pos[f.PaperID]
+		switch {
+		case f.Value == paperpicks.VoteNone && ok:
+			out[i].Value = paperpicks.VoteNone
+		case f.Value == paperpicks.VoteNone:
+		case ok && out[i].Value == f.Value:
+		case ok:
+			out[i] = Vote{PaperID: f.PaperID, Value: f.Value, At: f.At}
+		default:
+			pos[f.PaperID] = len(out)
+			out = append(out, Vote{PaperID: f.PaperID, Value: f.Value, At: f.At})
+		}
+	}
+	kept := out[:0]
+	for _, v := range out {
+		if v.Value != paperpicks.VoteNone {
+			kept = append(kept, v)
+		}
+	}
+	return kept
 }
 
 // Feedbacks holds the feedback log, each user's current votes, and the

@@ -124,3 +124,39 @@ func (s *Store) ListUsers(ctx context.Context) ([]*paperpicks.User, error) {
 	}
 	return out, rows.Err()
 }
+
+func (s *Store) ImportUsers(ctx context.Context, users []store.UserImport) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, ui := range users {
+			u := ui.User
+			_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, time_zone, picks_per_day, digest, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				u.ID, nullEmail(u.Email), u.TimeZone, u.PicksPerDay, u.Digest, ui.TokenHash, store.Micros(u.CreatedAt))
+			if isUniqueViolation(err) {
+				return paperpicks.Errorf(paperpicks.ECONFLICT, "user %q or its email exists", u.ID)
+			}
+			if err != nil {
+				return fmt.Errorf("import user %s: %w", u.ID, err)
+			}
+			for _, f := range ui.Log {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO feedback_events (user_id, paper_id, value, at) VALUES (?, ?, ?, ?)`,
+					u.ID, f.PaperID, string(f.Value), store.Micros(f.At)); err != nil {
+					return fmt.Errorf("import feedback of %s: %w", u.ID, err)
+				}
+			}
+			for _, v := range store.CurrentVotes(ui.Log) {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO votes (user_id, paper_id, value, at) VALUES (?, ?, ?, ?)`,
+					u.ID, v.PaperID, string(v.Value), store.Micros(v.At)); err != nil {
+					return fmt.Errorf("import votes of %s: %w", u.ID, err)
+				}
+			}
+			if ui.Profile != nil {
+				p := *ui.Profile
+				p.UserID = u.ID
+				if err := putProfile(ctx, tx, &p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -23,6 +23,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Embedders", func(t *testing.T) { testEmbedders(t, open(t)) })
 	t.Run("EmbeddingCache", func(t *testing.T) { testEmbeddingCache(t, open(t)) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("ImportUsers", func(t *testing.T) { testImportUsers(t, open(t)) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
 	t.Run("ConcurrentFeedback", func(t *testing.T) { testConcurrentFeedback(t, open(t)) })
 	t.Run("Picks", func(t *testing.T) { testPicks(t, open(t)) })

@@ -263,3 +263,43 @@ func testConcurrentFeedback(t *testing.T, s store.Store) {
 		t.Errorf("profile after concurrent feedback %+v differs from the replay of its log %+v", got, want)
 	}
 }
+
+func testImportUsers(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	defer s.Close()
+	mustUpsert(t, s, "sp", t0, pv(paper("2401.00001"), 1), pv(paper("2401.00002"), 1), pv(paper("2401.00003"), 1))
+	log := []paperpicks.Feedback{
+		{UserID: "i1", PaperID: "2401.00001", Value: paperpicks.VoteUp, At: t0},
+		{UserID: "i1", PaperID: "2401.00002", Value: paperpicks.VoteDown, At: t0.Add(time.Minute)},
+		{UserID: "i1", PaperID: "2401.00003", Value: paperpicks.VoteUp, At: t0.Add(2 * time.Minute)},
+		{UserID: "i1", PaperID: "2401.00003", Value: paperpicks.VoteNone, At: t0.Add(3 * time.Minute)},
+		{UserID: "i1", PaperID: "2401.00002", Value: paperpicks.VoteUp, At: t0.Add(4 * time.Minute)},
+	}
+	prof := &store.ProfileSums{Space: "sp", UpSum: []float32{1, 2}, DownSum: []float32{0, 0}, UpW: 2, RefTime: t0, UpdatedAt: t0}
+	err := s.ImportUsers(ctx, []store.UserImport{
+		{User: user("i1", "i1@example.org"), TokenHash: "ih1", Log: log, Profile: prof},
+		{User: user("i2", ""), TokenHash: "ih2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.UserByTokenHash(ctx, "ih1"); err != nil || u.ID != "i1" {
+		t.Errorf("imported user by token: %+v, %v", u, err)
+	}
+	votes, _ := s.Votes(ctx, "i1")
+	if len(votes) != 2 || votes[0].PaperID != "2401.00002" || votes[0].Value != paperpicks.VoteUp || votes[1].PaperID != "2401.00001" {
+		t.Errorf("imported votes = %+v; want 00002 up (last write) and 00001 up, 00003 taken back", votes)
+	}
+	if got, _ := s.FeedbackLog(ctx, "i1"); len(got) != 5 {
+		t.Errorf("imported log has %d events", len(got))
+	}
+	if p, err := s.GetProfile(ctx, "i1"); err != nil || p.UpW != 2 || p.UpSum[1] != 2 || p.Space != "sp" {
+		t.Errorf("imported profile = %+v, %v", p, err)
+	}
+	if err := s.ImportUsers(ctx, []store.UserImport{{User: user("i3", "I1@example.org"), TokenHash: "ih3"}}); paperpicks.ErrorCode(err) != paperpicks.ECONFLICT {
+		t.Errorf("import with a taken email: %v, want conflict", err)
+	}
+	if _, err := s.GetUser(ctx, "i3"); paperpicks.ErrorCode(err) != paperpicks.ENOTFOUND {
+		t.Errorf("a failed import left user i3 behind: %v", err)
+	}
+}
