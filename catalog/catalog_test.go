@@ -22,14 +22,28 @@ func testConfig() catalog.Config {
 	return cfg
 }
 
+type sqliteStore = sqlite.Store
+
 func openStore(t *testing.T, dir string) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "paperpicks.db"), sqlite.Options{Synchronous: "NORMAL"})
+	return mustOpen(t, filepath.Join(dir, "paperpicks.db"))
+}
+
+func mustOpen(t testing.TB, path string) *sqlite.Store {
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+func openCatalogB(b *testing.B, s *sqlite.Store) *catalog.Catalog {
+	c, err := catalog.Open(context.Background(), s, catalog.Config{Embedder: "local", Local: embed.DefaultLocalConfig()}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
 
 func openCatalog(t *testing.T, s *sqlite.Store, cfg catalog.Config) *catalog.Catalog {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 
+	"gonum.org/v1/gonum/blas/blas32"
+
 	"github.com/paperpicks/paperpicks"
 )
 
@@ -208,26 +210,28 @@ func (l *Local) tfidf(feats []string) ([]int32, []float32) {
 	return idx, vals
 }
 
-// Embed projects each text's TF-IDF vector onto the fitted components.
+// Embed projects each text's TF-IDF vector onto the fitted components,
+// spreading the texts over the cores.
 func (l *Local) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	dim := l.cfg.Dim
 	out := make([][]float32, len(texts))
-	backing := make([]float32, len(texts)*l.cfg.Dim)
-	for i, t := range texts {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	backing := make([]float32, len(texts)*dim)
+	parallelRows(len(texts), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if ctx.Err() != nil {
+				return
 			}
-		}
-		v := backing[i*l.cfg.Dim : (i+1)*l.cfg.Dim : (i+1)*l.cfg.Dim]
-		idx, vals := l.tfidf(l.cfg.features(t))
-		for p, j := range idx {
-			row := l.proj[int(j)*l.cfg.Dim : (int(j)+1)*l.cfg.Dim]
-			w := vals[p]
-			for c, x := range row {
-				v[c] += w * x
+			v := backing[i*dim : (i+1)*dim : (i+1)*dim]
+			idx, vals := l.tfidf(l.cfg.features(texts[i]))
+			dst := blas32.Vector{N: dim, Inc: 1, Data: v}
+			for p, j := range idx {
+				blas32.Axpy(vals[p], blas32.Vector{N: dim, Inc: 1, Data: l.proj[int(j)*dim : (int(j)+1)*dim]}, dst)
 			}
+			out[i] = Normalize(v)
 		}
-		out[i] = Normalize(v)
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

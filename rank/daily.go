@@ -46,6 +46,25 @@ type Ranker struct {
 	mu     sync.Mutex // one run at a time
 	// OnRun, when set, sees every finished run and its duration (metrics).
 	OnRun func(r *store.Run, took time.Duration)
+	stats RunStats
+}
+
+// RunStats says where the last run's time went.
+type RunStats struct {
+	Candidates int
+	Profiles   int           // users ranked by their profile
+	Load       time.Duration // users, votes and earlier picks read
+	Build      time.Duration // profiles built by the strategy
+	Score      time.Duration // the batched product and top-k
+	Choose     time.Duration // diversity, reasons, trending and fill
+	Save       time.Duration // picks written
+}
+
+// LastStats returns the phases of the last finished run.
+func (r *Ranker) LastStats() RunStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
 }
 
 // NewRanker returns a ranker over the catalog's current space.
@@ -147,6 +166,9 @@ func (u *userState) hasSeen(id string) bool {
 const recentPool = 500
 
 func (r *Ranker) rank(ctx context.Context, date string, cutoff time.Time) (int, int, error) {
+	r.stats = RunStats{}
+	phase := time.Now()
+	lap := func(d *time.Duration) { *d = time.Since(phase); phase = time.Now() }
 	sp := r.spaces()
 	if sp == nil {
 		return 0, 0, nil // an empty catalog has nothing to pick
@@ -184,9 +206,12 @@ func (r *Ranker) rank(ctx context.Context, date string, cutoff time.Time) (int, 
 	}
 
 	candIDs, cands := sp.Index.Since(cutoff.Add(-r.cfg.Window), cutoff.Add(time.Second))
+	r.stats.Candidates = cands.Rows
+	lap(&r.stats.Load)
 	if err := r.personal(ctx, sp, states, candIDs, cands); err != nil {
 		return 0, 0, err
 	}
+	phase = time.Now()
 	trending, err := Trending(ctx, r.store, sp.Index, cutoff, r.cfg.TrendingDays, r.cfg.TrendingHalfLife, 200)
 	if err != nil {
 		return 0, 0, err
@@ -221,9 +246,12 @@ func (r *Ranker) rank(ctx context.Context, date string, cutoff time.Time) (int, 
 		byUser[st.user.ID] = st.picks
 		total += len(st.picks)
 	}
+	r.stats.Choose += time.Since(phase)
+	phase = time.Now()
 	if err := r.save(ctx, date, byUser); err != nil {
 		return 0, 0, err
 	}
+	lap(&r.stats.Save)
 	return len(states), total, nil
 }
 
@@ -233,10 +261,12 @@ func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[str
 	if cands.Rows == 0 {
 		return nil
 	}
+	start := time.Now()
 	built, err := BuildProfiles(ctx, r.store, sp, r.cfg.Strategy, CatalogMeanOf(sp))
 	if err != nil {
 		return err
 	}
+	r.stats.Build, r.stats.Profiles = time.Since(start), len(built.Users)
 	candPos := make(map[string]int32, len(candIDs))
 	for i, id := range candIDs {
 		candPos[id] = int32(i)
@@ -268,10 +298,14 @@ func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[str
 		}
 		return false
 	}
+	start = time.Now()
 	top, err := built.Rank(ctx, r.cfg.Strategy, cands, pool, skip)
 	if err != nil {
 		return err
 	}
+	r.stats.Score = time.Since(start)
+	start = time.Now()
+	defer func() { r.stats.Choose = time.Since(start) }()
 	var wg sync.WaitGroup
 	next := make(chan int, len(built.Users))
 	for i := range built.Users {

@@ -102,6 +102,16 @@ func (p *Profiles) RecomputeAll(ctx context.Context) error {
 	return p.store.PutProfiles(ctx, batch)
 }
 
+// Replay builds the profile a log leaves, in the current space, without
+// storing it (bulk imports compute profiles with it).
+func (p *Profiles) Replay(userID string, log []paperpicks.Feedback) (*store.ProfileSums, error) {
+	vs := p.vectors()
+	if vs == nil {
+		return nil, paperpicks.Errorf(paperpicks.EUNPROCESSABLE, "the catalog has no vector space yet")
+	}
+	return p.replay(userID, log, vs), nil
+}
+
 // replay applies a log from scratch with exactly the arithmetic of
 // incremental updates.
 func (p *Profiles) replay(userID string, log []paperpicks.Feedback, vs VectorSource) *store.ProfileSums {

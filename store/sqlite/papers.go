@@ -64,14 +64,26 @@ func (s *Store) UpsertPapers(ctx context.Context, space string, papers []store.P
 	nowUS := store.Micros(now)
 	out := make([]store.Outcome, len(papers))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// Statements are prepared once per batch: parsing SQL per paper
+		// cost more than executing it.
+		stmts, err := prepare(ctx, tx,
+			`SELECT `+paperColumns+` FROM papers WHERE id = ?`,
+			`INSERT INTO papers (`+paperColumns+`, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			`UPDATE papers SET title = ?, abstract = ?, authors = ?, url = ?, published = ?,
+				categories = ?, upvotes = ?, source = ?, text_hash = ?, updated_at = ? WHERE id = ?`,
+			vectorUpsert)
+		if err != nil {
+			return err
+		}
+		defer closeAll(stmts)
+		get, insert, update, putVec := stmts[0], stmts[1], stmts[2], stmts[3]
 		for i := range papers {
 			pv := &papers[i]
 			p := &pv.Paper
-			old, err := scanPaper(tx.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE id = ?`, p.ID))
+			old, err := scanPaper(get.QueryRowContext(ctx, p.ID))
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				_, err = tx.ExecContext(ctx, `INSERT INTO papers (`+paperColumns+`, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					p.ID, p.Title, p.Abstract, store.EncodeList(p.Authors), p.URL, store.Micros(p.Published),
+				_, err = insert.ExecContext(ctx, p.ID, p.Title, p.Abstract, store.EncodeList(p.Authors), p.URL, store.Micros(p.Published),
 					store.EncodeList(p.Categories), p.Upvotes, p.Source, nowUS, nowUS, pv.TextHash)
 				out[i] = store.Added
 			case err != nil:
@@ -79,9 +91,7 @@ func (s *Store) UpsertPapers(ctx context.Context, space string, papers []store.P
 			case store.SameMetadata(old, p):
 				out[i] = store.Unchanged
 			default:
-				_, err = tx.ExecContext(ctx, `UPDATE papers SET title = ?, abstract = ?, authors = ?, url = ?, published = ?,
-					categories = ?, upvotes = ?, source = ?, text_hash = ?, updated_at = ? WHERE id = ?`,
-					p.Title, p.Abstract, store.EncodeList(p.Authors), p.URL, store.Micros(p.Published),
+				_, err = update.ExecContext(ctx, p.Title, p.Abstract, store.EncodeList(p.Authors), p.URL, store.Micros(p.Published),
 					store.EncodeList(p.Categories), p.Upvotes, p.Source, pv.TextHash, nowUS, p.ID)
 				out[i] = store.Updated
 			}
@@ -89,8 +99,8 @@ func (s *Store) UpsertPapers(ctx context.Context, space string, papers []store.P
 				return fmt.Errorf("write paper %q: %w", p.ID, err)
 			}
 			if pv.Vector != nil {
-				if err := putVector(ctx, tx, space, p.ID, pv.TextHash, pv.Vector); err != nil {
-					return err
+				if _, err := putVec.ExecContext(ctx, p.ID, space, pv.TextHash, store.EncodeVector(pv.Vector)); err != nil {
+					return fmt.Errorf("write vector of %q: %w", p.ID, err)
 				}
 				if out[i] == store.Unchanged {
 					out[i] = store.Updated // its vector was missing or stale
@@ -105,10 +115,30 @@ func (s *Store) UpsertPapers(ctx context.Context, space string, papers []store.P
 	return out, nil
 }
 
+const vectorUpsert = `INSERT INTO paper_vectors (paper_id, space, text_hash, vec) VALUES (?, ?, ?, ?)
+	ON CONFLICT (space, paper_id) DO UPDATE SET text_hash = excluded.text_hash, vec = excluded.vec`
+
+func prepare(ctx context.Context, tx *sql.Tx, queries ...string) ([]*sql.Stmt, error) {
+	var out []*sql.Stmt
+	for _, q := range queries {
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			closeAll(out)
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func closeAll(stmts []*sql.Stmt) {
+	for _, st := range stmts {
+		st.Close()
+	}
+}
+
 func putVector(ctx context.Context, tx *sql.Tx, space, id, hash string, vec []float32) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO paper_vectors (paper_id, space, text_hash, vec) VALUES (?, ?, ?, ?)
-		ON CONFLICT (space, paper_id) DO UPDATE SET text_hash = excluded.text_hash, vec = excluded.vec`,
-		id, space, hash, store.EncodeVector(vec))
+	_, err := tx.ExecContext(ctx, vectorUpsert, id, space, hash, store.EncodeVector(vec))
 	if err != nil {
 		return fmt.Errorf("write vector of %q: %w", id, err)
 	}
