@@ -50,6 +50,8 @@ type Index struct {
 	space string
 	dim   int
 
+	opt   Options
+
 	mu     sync.RWMutex
 	col    *chromem.Collection
 	chunks [][]float32
@@ -57,16 +59,49 @@ type Index struct {
 	added  []int64 // unix seconds, parallel to ids
 	live   []bool  // false for zero vectors: no known words, never a neighbour
 	pos    map[string]int
+
+	ivf       *ivf           // nil: queries scan everything
+	building  bool           // an IVF build runs in the background
+	dirtyRows map[int32]bool // rows written while it runs
+	ivfBuilt  time.Duration
 }
 
 // New returns an empty index for vectors of space with dim dimensions.
-func New(space string, dim int) *Index {
+func New(space string, dim int) *Index { return NewWithOptions(space, dim, Options{}) }
+
+// NewWithOptions is New with the approximate search tuned.
+func NewWithOptions(space string, dim int, opt Options) *Index {
 	db := chromem.NewDB()
 	col, err := db.CreateCollection("papers", map[string]string{"space": space}, noEmbedding)
 	if err != nil { // only fails for an empty name
 		panic(err)
 	}
-	return &Index{space: space, dim: dim, col: col, pos: map[string]int{}}
+	return &Index{space: space, dim: dim, opt: opt, col: col, pos: map[string]int{}}
+}
+
+// IVFStatus says whether queries are approximate, over how many lists,
+// and how long the last build took.
+func (ix *Index) IVFStatus() (lists int, built time.Duration) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.ivf == nil {
+		return 0, 0
+	}
+	return ix.ivf.centroids.Rows, ix.ivfBuilt
+}
+
+// WaitIVF blocks until no inverted-file build is running (tests and
+// benchmarks that want to measure the steady state).
+func (ix *Index) WaitIVF() {
+	for {
+		ix.mu.RLock()
+		b := ix.building
+		ix.mu.RUnlock()
+		if !b {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // noEmbedding refuses text queries: the index only ever receives vectors
@@ -112,6 +147,7 @@ func (ix *Index) Upsert(ctx context.Context, entries []Entry) error {
 		row := ix.row(i)
 		copy(row, e.Vector)
 		ix.live[i] = isUnit(row)
+		ix.place(i)
 		if ix.live[i] {
 			doc := chromem.Document{ID: e.ID, Embedding: row}
 			if err := ix.col.AddDocument(ctx, doc); err != nil {
@@ -121,6 +157,7 @@ func (ix *Index) Upsert(ctx context.Context, entries []Entry) error {
 			return paperpicks.WrapError(paperpicks.EINTERNAL, err, "unindex paper %q", e.ID)
 		}
 	}
+	ix.maybeBuildIVF()
 	return nil
 }
 
@@ -264,8 +301,40 @@ func dotUnit(a, b []float32) float32 {
 // the cores; below it the goroutine handoff costs more than it saves.
 const parallelFrom = 16384
 
-// nearest scans every chunk (caller holds the read lock).
+// NearestExact is Nearest by a full scan even when an inverted file
+// exists: the truth that the approximate search's recall is measured by.
+func (ix *Index) NearestExact(ctx context.Context, vec []float32, k int, exclude string) ([]Hit, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	self := -1
+	if i, ok := ix.pos[exclude]; ok {
+		self = i
+	}
+	return ix.scan(ctx, vec, k, self)
+}
+
+// nearest answers from the inverted file when there is one, else by a
+// full scan (caller holds the read lock).
 func (ix *Index) nearest(ctx context.Context, q []float32, k, self int) ([]Hit, error) {
+	if ix.ivf == nil {
+		return ix.scan(ctx, q, k, self)
+	}
+	h := ix.probe(q, k, self)
+	return ix.hits(h, k), nil
+}
+
+func (ix *Index) hits(all []Scored, k int) []Hit {
+	sort.Slice(all, func(a, b int) bool { return better(all[a], all[b]) })
+	all = all[:min(k, len(all))]
+	hits := make([]Hit, len(all))
+	for i, s := range all {
+		hits[i] = Hit{ID: ix.ids[s.Cand], Score: s.Score}
+	}
+	return hits
+}
+
+// scan scores every row, split over the cores for large collections.
+func (ix *Index) scan(ctx context.Context, q []float32, k, self int) ([]Hit, error) {
 	n := len(ix.ids)
 	workers := 1
 	if n >= parallelFrom {
@@ -298,13 +367,7 @@ func (ix *Index) nearest(ctx context.Context, q []float32, k, self int) ([]Hit, 
 	for w := range heaps {
 		all = append(all, heaps[w]...)
 	}
-	sort.Slice(all, func(a, b int) bool { return better(all[a], all[b]) })
-	all = all[:min(k, len(all))]
-	hits := make([]Hit, len(all))
-	for i, s := range all {
-		hits[i] = Hit{ID: ix.ids[s.Cand], Score: s.Score}
-	}
-	return hits, nil
+	return ix.hits(all, k), nil
 }
 
 // ReferenceNearest answers like Nearest through chromem-go's exhaustive

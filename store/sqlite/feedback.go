@@ -13,9 +13,10 @@ import (
 
 func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error) (bool, error) {
 	changed := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		// The write transaction (BEGIN IMMEDIATE) already serializes all
-		// writers, so the log order is the order of application.
+	err := s.grouped(ctx, func(tx *sql.Tx) error {
+		// The one writer connection serializes all writes, so the log
+		// order is the order of application.
+		changed = false
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, f.UserID).Scan(&n); err != nil {
 			return fmt.Errorf("feedback: %w", err)

@@ -29,6 +29,10 @@ var migrations embed.FS
 type Store struct {
 	w *sql.DB
 	r *sql.DB
+
+	jobs     chan *groupJob // small writes for the group committer
+	quit     chan struct{}
+	loopDone chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -77,11 +81,15 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	s.r = r
+	s.jobs, s.quit, s.loopDone = make(chan *groupJob), make(chan struct{}), make(chan struct{})
+	go s.commitLoop()
 	return s, nil
 }
 
-// Close closes both connection pools.
+// Close stops the group committer and closes both connection pools.
 func (s *Store) Close() error {
+	close(s.quit)
+	<-s.loopDone
 	err := s.r.Close()
 	if werr := s.w.Close(); err == nil {
 		err = werr
