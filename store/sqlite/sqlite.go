@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/store"
@@ -30,9 +31,11 @@ type Store struct {
 	w *sql.DB
 	r *sql.DB
 
-	jobs     chan *groupJob // small writes for the group committer
-	quit     chan struct{}
-	loopDone chan struct{}
+	jobs      chan *groupJob // small writes for the group committer
+	quit      chan struct{}
+	loopDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -86,15 +89,18 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// Close stops the group committer and closes both connection pools.
+// Close stops the group committer and closes both connection pools; a
+// second Close does nothing.
 func (s *Store) Close() error {
-	close(s.quit)
-	<-s.loopDone
-	err := s.r.Close()
-	if werr := s.w.Close(); err == nil {
-		err = werr
-	}
-	return err
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.loopDone
+		s.closeErr = s.r.Close()
+		if werr := s.w.Close(); s.closeErr == nil {
+			s.closeErr = werr
+		}
+	})
+	return s.closeErr
 }
 
 // Ping checks that the file is readable.
