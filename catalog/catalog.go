@@ -153,17 +153,23 @@ func (c *Catalog) loadIndex(ctx context.Context, emb embed.Embedder) (*index.Ind
 		batch = batch[:0]
 		return err
 	}
-	err := c.store.ScanVectors(ctx, emb.Name(), func(id string, added time.Time, vec []float32) error {
-		batch = append(batch, index.Entry{ID: id, AddedAt: added, Vector: append([]float32(nil), vec...)})
-		if len(batch) == cap(batch) {
-			return flush()
+	err := idx.Bulk(func() error {
+		err := c.store.ScanVectors(ctx, emb.Name(), func(id string, added time.Time, vec []float32) error {
+			batch = append(batch, index.Entry{ID: id, AddedAt: added, Vector: append([]float32(nil), vec...)})
+			if len(batch) == cap(batch) {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
+		return flush()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
-	return idx, flush()
+	return idx, nil
 }
 
 // Space returns the current space, or nil before the first fit.

@@ -61,6 +61,7 @@ type Index struct {
 	pos    map[string]int
 
 	ivf       *ivf           // nil: queries scan everything
+	bulk      bool           // a bulk load runs: build the file after it
 	building  bool           // an IVF build runs in the background
 	dirtyRows map[int32]bool // rows written while it runs
 	ivfBuilt  time.Duration

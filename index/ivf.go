@@ -58,12 +58,26 @@ func (o Options) nprobeFor(lists int) int {
 // the new file is swapped in.
 func (ix *Index) maybeBuildIVF() {
 	n := len(ix.ids)
-	if ix.opt.ivfMin() < 0 || n < ix.opt.ivfMin() || ix.building || (ix.ivf != nil && n < 2*ix.ivf.trained) {
+	if ix.bulk || ix.opt.ivfMin() < 0 || n < ix.opt.ivfMin() || ix.building || (ix.ivf != nil && n < 2*ix.ivf.trained) {
 		return
 	}
 	ix.building = true
 	ix.dirtyRows = map[int32]bool{}
 	go ix.buildIVF(n)
+}
+
+// Bulk runs fn, which loads many entries, and builds the inverted file
+// once at the end rather than at every doubling on the way.
+func (ix *Index) Bulk(fn func() error) error {
+	ix.mu.Lock()
+	ix.bulk = true
+	ix.mu.Unlock()
+	err := fn()
+	ix.mu.Lock()
+	ix.bulk = false
+	ix.maybeBuildIVF()
+	ix.mu.Unlock()
+	return err
 }
 
 // buildIVF trains centroids on a sample, assigns every row, and swaps the
