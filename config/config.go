@@ -15,6 +15,7 @@ type Config struct {
 	Data       string `toml:"data" flag:"data" help:"data directory (SQLite file, logs)"`
 	AdminToken string `toml:"admin_token" help:"token for admin routes (POST /v1/papers, /v1/admin/*); empty disables them" secret:"true"`
 	Demo       bool   `toml:"demo" flag:"demo" help:"on first start with an empty data directory, load the sample catalog"`
+	Secret     string `toml:"secret" help:"key that signs email links and web sessions (at least 32 characters); empty: generated once and kept in the store, shared by every instance" secret:"true"`
 
 	HTTP     HTTP     `toml:"http"`
 	Store    Store    `toml:"store"`
@@ -25,6 +26,9 @@ type Config struct {
 	// run; they are set in the file only, as [[sources]] tables.
 	Sources []Source `toml:"sources"`
 	Log     Log      `toml:"log"`
+	SMTP    SMTP     `toml:"smtp"`
+	Digest  Digest   `toml:"digest"`
+	Web     Web      `toml:"web"`
 }
 
 type HTTP struct {
@@ -35,6 +39,10 @@ type HTTP struct {
 	WriteTimeout time.Duration `toml:"write_timeout" help:"time to write a response"`
 	IdleTimeout  time.Duration `toml:"idle_timeout" help:"keep-alive idle time"`
 	OpenSignup   bool          `toml:"open_signup" help:"let anyone create a user with POST /v1/users (otherwise the admin token is needed)"`
+	// Rate limiting is per client: a bearer token, or an address without one.
+	RateLimit      float64 `toml:"rate_limit" help:"requests per second each client (bearer token, else address) may send on average; 429 beyond; 0 disables"`
+	RateBurst      int     `toml:"rate_burst" help:"requests a client may send at once before http.rate_limit applies"`
+	TrustedProxies string  `toml:"trusted_proxies" help:"comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: none)"`
 }
 
 type Store struct {
@@ -84,6 +92,31 @@ type Log struct {
 	Format string `toml:"format" help:"text or json"`
 }
 
+// SMTP is the mail server digests and sign-in links go through.
+type SMTP struct {
+	Host     string        `toml:"host" help:"SMTP server; empty disables email (digests and sign-in links)"`
+	Port     int           `toml:"port" help:"SMTP port (587: submission with starttls, 465: tls, 25: none)"`
+	TLS      string        `toml:"tls" help:"none, starttls (required, not opportunistic) or tls (implicit TLS from the first byte)"`
+	Username string        `toml:"username" help:"SMTP auth user; empty: no authentication"`
+	Password string        `toml:"password" help:"SMTP auth password" secret:"true"`
+	From     string        `toml:"from" help:"From address of every email, e.g. paperpicks <picks@example.org>"`
+	Timeout  time.Duration `toml:"timeout" help:"time to connect and to send one message"`
+}
+
+// Digest shapes the daily email.
+type Digest struct {
+	Rate         float64       `toml:"rate" help:"messages sent per second at most, per instance (0: no limit)"`
+	MaxAttempts  int           `toml:"max_attempts" help:"a digest that failed this many times is given up"`
+	RetryBackoff time.Duration `toml:"retry_backoff" help:"wait before retrying a failed digest; doubles with each attempt"`
+	LinkTTL      time.Duration `toml:"link_ttl" help:"how long the thumbs and more-like-this links in a digest work"`
+}
+
+// Web shapes the readers' web page.
+type Web struct {
+	SessionTTL   time.Duration `toml:"session_ttl" help:"how long a web sign-in lasts"`
+	LoginLinkTTL time.Duration `toml:"login_link_ttl" help:"how long a mailed sign-in link works"`
+}
+
 // Source is a paper source the scheduler fetches.
 type Source struct {
 	URL      string `toml:"url"`
@@ -99,6 +132,7 @@ func Default() Config {
 		HTTP: HTTP{
 			Addr: "127.0.0.1:8080", MaxBodyBytes: 32 << 20,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+			RateBurst: 20,
 		},
 		Store: Store{Driver: "sqlite", Synchronous: "FULL"},
 		Embedder: Embedder{
@@ -110,6 +144,9 @@ func Default() Config {
 			UserAgent: "paperpicks/0.1 (+https://github.com/paperpicks/paperpicks)"},
 		Rank: Rank{Strategy: "mean", Schedule: "0 6 * * *", TimeZone: "UTC", Window: 24 * time.Hour,
 			TrendingDays: 7, TrendingHalfLife: 72 * time.Hour, RetryAfter: 5 * time.Minute},
-		Log: Log{Level: "info", Format: "text"},
+		Log:    Log{Level: "info", Format: "text"},
+		SMTP:   SMTP{Port: 587, TLS: "starttls", Timeout: 30 * time.Second},
+		Digest: Digest{Rate: 10, MaxAttempts: 5, RetryBackoff: time.Minute, LinkTTL: 30 * 24 * time.Hour},
+		Web:    Web{SessionTTL: 30 * 24 * time.Hour, LoginLinkTTL: 24 * time.Hour},
 	}
 }

@@ -66,6 +66,9 @@ func TestBadInputNamesTheKey(t *testing.T) {
 		{"bad embedder", "", nil, Flags{"embedder.kind": "bert"}, "embedder.kind"},
 		{"dim out of range", "", []string{"PAPERPICKS_EMBEDDER_DIM=1"}, nil, "embedder.dim"},
 		{"bad log level", "", nil, Flags{"log.level": "loud"}, "log.level"},
+		{"negative rate limit", "", []string{"PAPERPICKS_HTTP_RATE_LIMIT=-1"}, nil, "http.rate_limit"},
+		{"rate limit without burst", "", []string{"PAPERPICKS_HTTP_RATE_LIMIT=5", "PAPERPICKS_HTTP_RATE_BURST=0"}, nil, "http.rate_burst"},
+		{"bad trusted proxy", "", []string{"PAPERPICKS_HTTP_TRUSTED_PROXIES=10.0.0.1, proxy.local"}, nil, "http.trusted_proxies"},
 		{"missing file", filepath.Join(dir, "none.toml"), nil, nil, "none.toml"},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,8 @@ package config
 import (
 	"flag"
 	"fmt"
+	"math"
+	"net"
 	"os"
 	"reflect"
 	"strconv"
@@ -197,6 +199,10 @@ func (c *Config) Validate() error {
 		return bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)
 	case c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.IdleTimeout <= 0:
 		return bad("http.read_timeout", "HTTP timeouts must be positive")
+	case c.HTTP.RateLimit < 0 || math.IsNaN(c.HTTP.RateLimit) || math.IsInf(c.HTTP.RateLimit, 0):
+		return bad("http.rate_limit", "must be a number of requests per second, 0 to disable, got %g", c.HTTP.RateLimit)
+	case c.HTTP.RateLimit > 0 && c.HTTP.RateBurst < 1:
+		return bad("http.rate_burst", "must be at least 1 when http.rate_limit is set, got %d", c.HTTP.RateBurst)
 	case c.Store.Driver != "sqlite" && c.Store.Driver != "postgres":
 		return bad("store.driver", "must be sqlite or postgres, got %q", c.Store.Driver)
 	case c.Store.Driver == "postgres" && c.Store.PostgresURL == "":
@@ -220,6 +226,13 @@ func (c *Config) Validate() error {
 	case c.Rank.HalfLife < 0 || c.Rank.TrendingHalfLife < 0:
 		return bad("rank.half_life", "half-lives must not be negative")
 	}
+	for _, p := range c.HTTP.Proxies() {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return bad("http.trusted_proxies", "%q is not an IP address or CIDR", p)
+			}
+		}
+	}
 	if _, err := time.LoadLocation(c.Rank.TimeZone); err != nil || c.Rank.TimeZone == "" || c.Rank.TimeZone == "Local" {
 		return bad("rank.time_zone", "%q is not an IANA time zone name", c.Rank.TimeZone)
 	}
@@ -236,7 +249,18 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
-	return nil
+	return c.validateDelivery()
+}
+
+// Proxies returns http.trusted_proxies as a list.
+func (h HTTP) Proxies() []string {
+	var out []string
+	for _, p := range strings.Split(h.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Markdown renders the key table for the README.

@@ -50,7 +50,7 @@ type Index struct {
 	space string
 	dim   int
 
-	opt   Options
+	opt Options
 
 	mu     sync.RWMutex
 	col    *chromem.Collection

@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -43,15 +44,64 @@ type Strategy interface {
 }
 
 // Global is catalog-wide knowledge that strategies may use: the mean paper
-// vector and the mean liked vector over all users.
+// vector, the mean liked vector over all users, and the candidate
+// transforms of the whitened and learned strategies (nil when not
+// computed). It is rebuilt by a periodic job, never per user.
 type Global struct {
 	CatalogMean []float32
 	LikesMean   []float32
+	Whitening   *Transform // (C+λI)⁻¹ of the catalog, from NewGlobal
+	Learned     *Transform // from Learn; nil until fitted
+}
+
+// DefaultWhiteningLambda is Whitening's ridge, in units of the catalog
+// covariance's mean eigenvalue, chosen on CiteULike (README table).
+const DefaultWhiteningLambda = 2.5
+
+// NewGlobal computes the catalog-wide state from every catalog vector (old
+// and new papers alike: no feedback is read) and the mean of all users'
+// liked vectors: the catalog mean and the whitening transform with ridge
+// lambda (DefaultWhiteningLambda when 0). Learned stays nil; see Learn.
+func NewGlobal(catalog Matrix, likesMean []float32, lambda float64) (*Global, error) {
+	if lambda == 0 {
+		lambda = DefaultWhiteningLambda
+	}
+	w, err := Whitening(catalog, lambda)
+	if err != nil {
+		return nil, err
+	}
+	mean := make([]float32, catalog.Dim)
+	for i := 0; i < catalog.Rows; i++ {
+		axpy(mean, catalog.Row(i), 1/float32(catalog.Rows))
+	}
+	return &Global{CatalogMean: mean, LikesMean: likesMean, Whitening: w}, nil
+}
+
+// Learn fits the Learned transform on the users' libraries (likes: catalog
+// row indices per user, training feedback only), starting from the
+// whitening; see LearnTransform for what it learns and what it costs.
+func (g *Global) Learn(ctx context.Context, catalog Matrix, likes [][]int, cfg LearnConfig) error {
+	t, err := LearnTransform(ctx, catalog, likes, g.CatalogMean, g.Whitening, cfg)
+	if err != nil {
+		return err
+	}
+	g.Learned = t
+	return nil
+}
+
+// PrepareCandidates returns the candidates as s scores them: transformed
+// once when s is a CandidateTransformer (as Built.Rank does), else cands.
+// The evaluation calls it before RankProfiles.
+func PrepareCandidates(s Strategy, g *Global, cands Matrix) Matrix {
+	if t, ok := s.(CandidateTransformer); ok {
+		return t.TransformCandidates(g, cands)
+	}
+	return cands
 }
 
 // StrategyNames lists the strategies StrategyByName knows.
 func StrategyNames() []string {
-	return []string{"mean", "rocchio", "centered", "centroids", "nearest"}
+	return []string{"mean", "rocchio", "centered", "centroids", "nearest", "whitened", "learned"}
 }
 
 // StrategyByName returns a strategy with its default parameters.
@@ -67,6 +117,10 @@ func StrategyByName(name string) (Strategy, error) {
 		return Centroids{K: 3, Iters: 10}, nil
 	case "nearest":
 		return Nearest{}, nil
+	case "whitened":
+		return Whitened{Beta: 0.5}, nil
+	case "learned":
+		return Learned{Beta: 0.5}, nil
 	}
 	return nil, paperpicks.FieldErrorf("strategy", "unknown profile strategy %q (known: %s)", name, strings.Join(StrategyNames(), ", "))
 }
@@ -155,6 +209,81 @@ func (Nearest) Build(s *Signals, _ *Global) (Profile, bool) {
 		p.Vectors[i] = v.Vector
 	}
 	return p, true
+}
+
+// Whitened scores whitened candidates, (C+λI)⁻¹·x, against the user's mean
+// like minus the catalog mean: the linear discriminant of the user's likes
+// against the catalog under a shared covariance. Its profile is O(dim) from
+// the running sums; see centeredUnit.
+type Whitened struct{ Beta float64 }
+
+func (w Whitened) Name() string   { return fmt.Sprintf("whitened(beta=%g)", w.Beta) }
+func (Whitened) NeedsLiked() bool { return false }
+func (w Whitened) Build(s *Signals, g *Global) (Profile, bool) {
+	return centeredUnit(s, g, w.Beta)
+}
+
+// TransformCandidates applies the whitening; without it (a Global not made
+// by NewGlobal) candidates stay as they are.
+func (Whitened) TransformCandidates(g *Global, cands Matrix) Matrix {
+	if g == nil {
+		return cands
+	}
+	return g.Whitening.Apply(cands)
+}
+
+// Learned is Whitened with the transform learned from all users' libraries
+// (Global.Learn, LearnTransform): the best strategy on CiteULike. Until a
+// transform is learned it falls back to the whitening it starts from.
+type Learned struct{ Beta float64 }
+
+func (l Learned) Name() string   { return fmt.Sprintf("learned(beta=%g)", l.Beta) }
+func (Learned) NeedsLiked() bool { return false }
+func (l Learned) Build(s *Signals, g *Global) (Profile, bool) {
+	return centeredUnit(s, g, l.Beta)
+}
+
+// TransformCandidates applies the learned transform, else the whitening.
+func (Learned) TransformCandidates(g *Global, cands Matrix) Matrix {
+	switch {
+	case g == nil:
+		return cands
+	case g.Learned != nil:
+		return g.Learned.Apply(cands)
+	}
+	return g.Whitening.Apply(cands)
+}
+
+// centeredUnit is the profile of Whitened and Learned, O(dim) from the
+// running sums: the mean like minus the catalog mean, pulled away from the
+// mean dislike (also catalog-centered) by beta, scaled to unit length —
+// the length is what LearnTransform trained on; rankings ignore it.
+func centeredUnit(s *Signals, g *Global, beta float64) (Profile, bool) {
+	if s.UpW <= 0 {
+		return Profile{}, false
+	}
+	w := scaled(s.UpSum, 1/s.UpW)
+	var c []float32
+	if g != nil {
+		c = g.CatalogMean
+	}
+	if c != nil {
+		axpy(w, c, -1)
+	}
+	if s.DownW > 0 && beta != 0 {
+		axpy(w, s.DownSum, float32(-beta/s.DownW))
+		if c != nil {
+			axpy(w, c, float32(beta))
+		}
+	}
+	var n float64
+	for _, x := range w {
+		n += float64(x) * float64(x)
+	}
+	if n > 0 {
+		w = scaled(w, 1/math.Sqrt(n))
+	}
+	return Profile{Vectors: [][]float32{w}}, true
 }
 
 func scaled(v []float32, f float64) []float32 {

@@ -30,6 +30,13 @@ type Config struct {
 	OpenSignup bool
 	// TimeZone dates the daily run ("today" for POST /v1/admin/rank).
 	TimeZone *time.Location
+	// RateLimit is the requests per second each client may send on
+	// average, RateBurst how many at once; 0 disables limiting (limits.go).
+	RateLimit float64
+	RateBurst int
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client; empty trusts none.
+	TrustedProxies []string
 }
 
 // Deps are the services behind the routes.
@@ -41,6 +48,7 @@ type Deps struct {
 	Store    Store
 	Metrics  *metrics.Metrics // nil: no /metrics
 	Now      func() time.Time
+	Web      *Web // nil: no reader pages, email links or feeds (web.go)
 }
 
 // Store is what handlers read directly from storage.
@@ -69,6 +77,8 @@ type Server struct {
 	metrics  *metrics.Metrics
 	now      func() time.Time
 	router   *gin.Engine
+	webCfg   *Web
+	web      *web
 }
 
 // New builds the server and its routes.
@@ -78,9 +88,9 @@ func New(cfg Config, d Deps, log *slog.Logger) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: log, catalog: d.Catalog, users: d.Users, profiles: d.Profiles, ranker: d.Ranker,
-		store: d.Store, metrics: d.Metrics, now: d.Now, router: gin.New()}
+		store: d.Store, metrics: d.Metrics, now: d.Now, router: gin.New(), webCfg: d.Web}
 	s.router.HandleMethodNotAllowed = true
-	s.router.Use(s.recoverer, s.observe, errorsMiddleware(log))
+	s.router.Use(s.recoverer, s.observe, errorsMiddleware(log), s.limits())
 	s.routes()
 	return s
 }
@@ -121,6 +131,7 @@ func (s *Server) routes() {
 	u.GET("/likes", s.getLikes)
 	u.POST(`/likes\:import`, s.importLikes)
 	u.GET("/picks", s.getPicks)
+	s.webRoutes()
 }
 
 func (s *Server) readyz(c *gin.Context) {

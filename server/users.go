@@ -89,7 +89,11 @@ func decodeStrict(body []byte, v any) error {
 		return paperpicks.FieldErrorf(field, "field %s must be %s, got %s", field, jsonKind(te.Type.Kind().String()), te.Value)
 	}
 	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-		return paperpicks.FieldErrorf(m[1], "unknown field %q", m[1])
+		field := m[1]
+		if field == "" { // {"": …}: there is no name to point at
+			field = "body"
+		}
+		return paperpicks.FieldErrorf(field, "unknown field %q", m[1])
 	}
 	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return paperpicks.FieldErrorf("body", "malformed JSON at byte %d: %v", se.Offset, se)

@@ -22,6 +22,10 @@ type Store interface {
 	Users
 	Feedbacks
 	Picks
+	Settings
+	Digests
+	Sessions
+	Feeds
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -246,4 +250,106 @@ type Run struct {
 	Picks      int       `json:"picks"`
 	Status     string    `json:"status"` // "running", "ok", "failed"
 	Error      string    `json:"error,omitempty"`
+}
+
+// Settings holds small named values every instance shares, such as the
+// server secret that signs email links.
+type Settings interface {
+	// GetSetting returns the value stored under name (ENOTFOUND if none).
+	GetSetting(ctx context.Context, name string) ([]byte, error)
+	// InitSetting stores value under name unless a value is stored already,
+	// and returns the stored value: the first writer wins, so instances
+	// starting together agree on it.
+	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
+}
+
+// Digests records the sending of each user's daily email, one row per
+// (user, date), so that sending is idempotent across crashes, restarts and
+// instances: a sender claims the row, sends, then records the outcome.
+type Digests interface {
+	// ClaimDigest claims the send of userID's digest for date until
+	// now+lease, and returns the record with claimed true, when the row is
+	// new, failed with its next attempt due, or "sending" with an expired
+	// lease (its holder died). Otherwise it returns the record unchanged
+	// with claimed false. Each claim increments Attempts, which fences
+	// FinishDigest. An unknown user is ENOTFOUND.
+	ClaimDigest(ctx context.Context, userID, date string, now time.Time, lease time.Duration) (d *DigestSend, claimed bool, err error)
+	// FinishDigest records the outcome of the claim d.Attempts: Status,
+	// Error, SentAt, NextAttempt, MessageID. ECONFLICT when another claim
+	// has taken the row since (the lease ran out).
+	FinishDigest(ctx context.Context, d *DigestSend) error
+	// DigestSends returns every record for date, in user id order.
+	DigestSends(ctx context.Context, date string) ([]*DigestSend, error)
+}
+
+// Digest send statuses.
+const (
+	DigestSending = "sending" // claimed; the lease says until when
+	DigestSent    = "sent"
+	DigestFailed  = "failed"  // retried at NextAttempt
+	DigestGaveUp  = "gave_up" // failed too often; not retried
+	DigestSkipped = "skipped" // nothing to send (no picks, no address)
+)
+
+// DigestSend is the record of one user's digest for one date.
+type DigestSend struct {
+	UserID      string    `json:"user_id"`
+	Date        string    `json:"date"`
+	Status      string    `json:"status"`
+	Attempts    int       `json:"attempts"`
+	LeaseUntil  time.Time `json:"lease_until,omitzero"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	SentAt      time.Time `json:"sent_at,omitzero"`
+	MessageID   string    `json:"message_id,omitempty"`
+	Error       string    `json:"error,omitempty"`
+}
+
+// Sessions holds readers' web sign-ins. Only hashes of session tokens are
+// stored, like API tokens.
+type Sessions interface {
+	// UserByEmail finds a user by address, compared lower-cased
+	// (ENOTFOUND if none).
+	UserByEmail(ctx context.Context, email string) (*paperpicks.User, error)
+	// CreateSession stores a session; expired sessions are pruned on the way.
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns the session with tokenHash unless it expired by
+	// now (ENOTFOUND then, and when there is none).
+	GetSession(ctx context.Context, tokenHash string, now time.Time) (*Session, error)
+	// DeleteSession ends a session; ending an unknown one is not an error.
+	DeleteSession(ctx context.Context, tokenHash string) error
+}
+
+// Session is one signed-in browser.
+type Session struct {
+	TokenHash string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Feeds holds each user's feed token (as a hash) and lists the dates a user
+// has picks for.
+type Feeds interface {
+	// SetFeedToken makes tokenHash the user's only feed token, replacing
+	// the previous one. An unknown user is ENOTFOUND.
+	SetFeedToken(ctx context.Context, userID, tokenHash string, at time.Time) error
+	// UserByFeedToken returns the id of the user whose feed token has
+	// tokenHash (ENOTFOUND if none).
+	UserByFeedToken(ctx context.Context, tokenHash string) (string, error)
+	// PickDates returns the latest dates, at most limit, on or before
+	// onOrBefore that the user has picks for, newest first.
+	PickDates(ctx context.Context, userID, onOrBefore string, limit int) ([]string, error)
+}
+
+// Claimable reports whether a sender may claim d at now: it failed and its
+// next attempt is due, or its claim's lease ran out (the holder died
+// between claiming and recording the outcome).
+func (d *DigestSend) Claimable(now time.Time) bool {
+	switch d.Status {
+	case DigestFailed:
+		return !now.Before(d.NextAttempt)
+	case DigestSending:
+		return !now.Before(d.LeaseUntil)
+	}
+	return false
 }

@@ -41,8 +41,13 @@ func serve(ctx context.Context, e *env) error {
 		return err
 	}
 
-	srv := server.New(server.Config{AdminToken: e.cfg.AdminToken, MaxBodyBytes: e.cfg.HTTP.MaxBodyBytes, OpenSignup: e.cfg.HTTP.OpenSignup, TimeZone: a.location()},
-		server.Deps{Catalog: a.catalog, Users: a.users, Profiles: a.profiles, Ranker: a.ranker, Store: a.store, Metrics: a.metrics}, a.log)
+	web, err := a.webDeps(ctx, e)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{AdminToken: e.cfg.AdminToken, MaxBodyBytes: e.cfg.HTTP.MaxBodyBytes, OpenSignup: e.cfg.HTTP.OpenSignup, TimeZone: a.location(),
+		RateLimit: e.cfg.HTTP.RateLimit, RateBurst: e.cfg.HTTP.RateBurst, TrustedProxies: e.cfg.HTTP.Proxies()},
+		server.Deps{Catalog: a.catalog, Users: a.users, Profiles: a.profiles, Ranker: a.ranker, Store: a.store, Metrics: a.metrics, Web: web}, a.log)
 	sched, err := a.scheduler(e)
 	if err != nil {
 		return err
@@ -54,11 +59,12 @@ func serve(ctx context.Context, e *env) error {
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadTimeout:       e.cfg.HTTP.ReadTimeout,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, e.cfg.HTTP.ReadTimeout),
 		WriteTimeout:      e.cfg.HTTP.WriteTimeout,
 		IdleTimeout:       e.cfg.HTTP.IdleTimeout,
 	}
 	base := baseURL(e, ln.Addr().String())
+	waitDelivery := a.startDelivery(ctx, e, web, base, sched)
 	a.log.Info("listening", "url", base, "papers", a.catalog.Len(), "space", spaceName(a))
 	printWelcome(e, a, base, demo)
 	sched.Start(ctx)
@@ -84,12 +90,15 @@ func serve(ctx context.Context, e *env) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sched.Stop(sctx)
+	a.log.Info("scheduler stopped")
+	waitDelivery()
 	if err := hs.Shutdown(sctx); err != nil {
 		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	a.log.Info("stopped: every request answered")
 	return nil
 }
 
@@ -171,6 +180,7 @@ func printWelcome(e *env, a *app, base string, demo *demoUser) {
 	}
 	if demo != nil {
 		fmt.Fprintf(w, "\na demo user liked three sample papers; its token (shown only now):\n  export TOKEN=%s\n", demo.Token)
+		fmt.Fprintf(w, "  its picks page, signed in (link valid for %s): %s\n", e.cfg.Web.LoginLinkTTL, a.loginURL(base, demo.ID))
 		fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/users/%s/picks\n", base, demo.ID)
 		fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $TOKEN\" -d '{\"paper_id\":\"%s\",\"value\":\"up\"}' %s/v1/users/%s/feedback\n", demoLikes[0], base, demo.ID)
 		fmt.Fprintf(w, "  curl '%s/v1/papers/%s/similar?k=5'\n", base, demoLikes[0])

@@ -26,11 +26,21 @@ func classify(err error) error {
 	switch {
 	case unavailable(err):
 		return paperpicks.WrapError(paperpicks.EUNAVAILABLE, err, "database unavailable")
+	case untextable(err):
+		// Text PostgreSQL cannot hold slipped past validation.
+		return paperpicks.WrapError(paperpicks.EINVALID, err, "text is not valid UTF-8 or contains a NUL character")
 	case retryable(err):
 		// Still deadlocked after txAttempts: a concurrent change won.
 		return paperpicks.WrapError(paperpicks.ECONFLICT, err, "concurrent change, try again")
 	}
 	return err
+}
+
+// untextable reports text the server refuses: an invalid byte sequence
+// (NUL, bad UTF-8) or a character the database encoding lacks.
+func untextable(err error) bool {
+	pe, ok := errors.AsType[*pgconn.PgError](err)
+	return ok && (pe.Code == "22021" || pe.Code == "22P05")
 }
 
 func unavailable(err error) bool {

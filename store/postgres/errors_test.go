@@ -40,6 +40,7 @@ func TestClassify(t *testing.T) {
 		{"eof", fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF), paperpicks.EUNAVAILABLE},
 		{"conn closed", fmt.Errorf("q: %w", pgconn.ErrConnClosed), paperpicks.EUNAVAILABLE},
 		{"deadlock", &pgconn.PgError{Code: "40P01"}, paperpicks.ECONFLICT},
+		{"NUL in text", fmt.Errorf("q: %w", &pgconn.PgError{Code: "22021"}), paperpicks.EINVALID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,6 +24,12 @@ type querier interface {
 // which makes the log order the order profiles saw the events even with
 // several instances writing.
 func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error) (bool, error) {
+	switch {
+	case !storable(f.UserID):
+		return false, paperpicks.NotFound("user", f.UserID)
+	case !storable(f.PaperID):
+		return false, paperpicks.NotFound("paper", f.PaperID)
+	}
 	var changed bool
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		changed = false

@@ -78,6 +78,9 @@ func (s *Store) PaperStates(ctx context.Context, space string, ids []string) (ma
 }
 
 func (s *Store) GetPaper(ctx context.Context, id string) (*paperpicks.Paper, error) {
+	if !storable(id) {
+		return nil, paperpicks.NotFound("paper", id)
+	}
 	p, err := scanPaper(s.pool.QueryRow(ctx, `SELECT `+paperColumns+` FROM papers WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, paperpicks.NotFound("paper", id)
@@ -89,6 +92,7 @@ func (s *Store) GetPaper(ctx context.Context, id string) (*paperpicks.Paper, err
 }
 
 func (s *Store) GetPapers(ctx context.Context, ids []string) (map[string]*paperpicks.Paper, error) {
+	ids = storableOnly(ids)
 	papers, err := queryPapers(ctx, s.pool, `SELECT `+paperColumns+` FROM papers WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, classify(fmt.Errorf("get papers: %w", err))

@@ -78,6 +78,9 @@ func savePicks(ctx context.Context, tx pgx.Tx, date string, users []string, byUs
 }
 
 func (s *Store) GetPicks(ctx context.Context, userID, date string) ([]paperpicks.Pick, error) {
+	if !storable(userID, date) {
+		return nil, paperpicks.Errorf(paperpicks.ENOTFOUND, "no picks for user %q on %s", userID, date)
+	}
 	rows, err := s.pool.Query(ctx, `SELECT rank, paper_id, score, reason, kind FROM picks WHERE user_id = $1 AND date = $2 ORDER BY rank`, userID, date)
 	if err != nil {
 		return nil, classify(fmt.Errorf("get picks: %w", err))

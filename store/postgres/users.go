@@ -56,6 +56,9 @@ func (s *Store) CreateUser(ctx context.Context, u *paperpicks.User, tokenHash st
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (*paperpicks.User, error) {
+	if !storable(id) {
+		return nil, paperpicks.NotFound("user", id)
+	}
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, paperpicks.NotFound("user", id)
@@ -95,6 +98,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *paperpicks.User) error {
 // DeleteUser is one statement, hence one transaction: the user's rows in
 // other tables go with it (ON DELETE CASCADE).
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	if !storable(id) {
+		return paperpicks.NotFound("user", id)
+	}
 	tag, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 	if err != nil {
 		return classify(fmt.Errorf("delete user: %w", err))

@@ -11,6 +11,9 @@ import (
 )
 
 func (s *Store) Votes(ctx context.Context, userID string) ([]store.Vote, error) {
+	if !storable(userID) {
+		return nil, nil // nobody has such an id, so no votes (nil, as below)
+	}
 	rows, err := s.pool.Query(ctx, `SELECT user_id, paper_id, value, at FROM votes WHERE user_id = $1 ORDER BY at DESC, paper_id`, userID)
 	if err != nil {
 		return nil, classify(fmt.Errorf("votes: %w", err))

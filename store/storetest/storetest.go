@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
 	t.Run("ConcurrentFeedback", func(t *testing.T) { testConcurrentFeedback(t, open(t)) })
 	t.Run("Picks", func(t *testing.T) { testPicks(t, open(t)) })
+	t.Run("Delivery", func(t *testing.T) { testDelivery(t, open(t)) })
 }
 
 var t0 = time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
