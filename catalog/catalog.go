@@ -16,6 +16,7 @@ import (
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/embed"
 	"github.com/paperpicks/paperpicks/index"
+	"github.com/paperpicks/paperpicks/internal/lru"
 	"github.com/paperpicks/paperpicks/store"
 )
 
@@ -41,6 +42,9 @@ type Config struct {
 	AllowUntitled bool
 	// Observe, when set, wraps every embedder the catalog uses (metrics).
 	Observe func(embed.Embedder) embed.Embedder
+	// PaperCache is how many papers are kept in memory for query results
+	// (0: 200,000).
+	PaperCache int
 }
 
 const localKind = "local"
@@ -76,7 +80,16 @@ type Catalog struct {
 	qmu      sync.Mutex
 	queryEmb embed.Embedder // the current embedder with a memory cache for query texts
 	queryFor string
+
+	// papers caches stored papers for query results: SQLite reads cost
+	// more than the vector search they follow. Ingest invalidates what it
+	// changes; the TTL bounds staleness when another instance changed it.
+	papers *lru.Cache[string, *paperpicks.Paper]
 }
+
+// paperCacheTTL bounds how stale a cached paper can be when several
+// instances share one database.
+const paperCacheTTL = 5 * time.Minute
 
 // Open loads the active embedder and rebuilds the index from the store.
 func Open(ctx context.Context, st Store, cfg Config, log *slog.Logger, now func() time.Time) (*Catalog, error) {
@@ -92,7 +105,10 @@ func Open(ctx context.Context, st Store, cfg Config, log *slog.Logger, now func(
 	if now == nil {
 		now = time.Now
 	}
-	c := &Catalog{store: st, cfg: cfg, log: log, now: now}
+	if cfg.PaperCache == 0 {
+		cfg.PaperCache = 200_000
+	}
+	c := &Catalog{store: st, cfg: cfg, log: log, now: now, papers: lru.New[string, *paperpicks.Paper](max(cfg.PaperCache, 1), paperCacheTTL)}
 	var sp *Space
 	switch cfg.Embedder {
 	case localKind:

@@ -180,6 +180,9 @@ func (c *Catalog) storeBatch(ctx context.Context, papers []paperpicks.Paper, sum
 	}
 	var entries []index.Entry
 	for i, o := range outcomes {
+		if o != store.Unchanged {
+			c.papers.Remove(batch[i].Paper.ID)
+		}
 		switch o {
 		case store.Added:
 			sum.Added++

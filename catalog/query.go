@@ -29,7 +29,15 @@ func CanonicalID(id string) string {
 
 // Get returns a paper by id.
 func (c *Catalog) Get(ctx context.Context, id string) (*paperpicks.Paper, error) {
-	return c.store.GetPaper(ctx, CanonicalID(id))
+	id = CanonicalID(id)
+	if p, ok := c.papers.Get(id); ok {
+		return p, nil
+	}
+	p, err := c.store.GetPaper(ctx, id)
+	if err == nil {
+		c.papers.Put(id, p)
+	}
+	return p, err
 }
 
 // Similar returns the k papers most like paper id ("more like this").
@@ -94,7 +102,7 @@ func (c *Catalog) results(ctx context.Context, hits []index.Hit) ([]Result, erro
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	papers, err := c.store.GetPapers(ctx, ids)
+	papers, err := c.Papers(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +115,28 @@ func (c *Catalog) results(ctx context.Context, hits []index.Hit) ([]Result, erro
 	return out, nil
 }
 
-// Papers returns the papers that exist among ids, keyed by id.
+// Papers returns the papers that exist among ids, keyed by id. The
+// returned papers are shared: callers must not change them.
 func (c *Catalog) Papers(ctx context.Context, ids []string) (map[string]*paperpicks.Paper, error) {
-	return c.store.GetPapers(ctx, ids)
+	out := make(map[string]*paperpicks.Paper, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if p, ok := c.papers.Get(id); ok {
+			out[id] = p
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := c.store.GetPapers(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, p := range got {
+		c.papers.Put(id, p)
+		out[id] = p
+	}
+	return out, nil
 }

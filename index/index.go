@@ -22,6 +22,7 @@ import (
 
 	"github.com/paperpicks/paperpicks"
 	chromem "github.com/philippgille/chromem-go"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // MaxK caps the results of one query.
@@ -210,7 +211,7 @@ func (ix *Index) BestMatch(ids []string, q []float32) (best string, score float3
 		if !found || !ix.live[i] {
 			continue
 		}
-		if s := dotUnit(ix.row(i), q); !ok || s > score {
+		if s := blas32.Dot(blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(i)}, blas32.Vector{N: ix.dim, Inc: 1, Data: q}); !ok || s > score {
 			best, score, ok = id, s, true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -18,6 +19,7 @@ func init() {
 			pg := fs.String("postgres", "", "also measure the daily run and feedback on this PostgreSQL database (it must be empty)")
 			seed := fs.Uint64("seed", 1, "workload seed")
 			dur := fs.Duration("duration", 15*time.Second, "longest time of each HTTP load run")
+			cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if err := wantArgs(args, 0, "no arguments"); err != nil {
 					return err
@@ -35,6 +37,17 @@ func init() {
 				opt.Dir, opt.PostgresURL, opt.Seed, opt.Duration, opt.Log = dir, *pg, *seed, *dur, log
 				opt.Local.Dim = e.cfg.Embedder.Dim
 				opt.Stage = func(s string) { log.Info("bench", "stage", s) }
+				if *cpuprofile != "" {
+					f, err := os.Create(*cpuprofile)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					if err := pprof.StartCPUProfile(f); err != nil {
+						return err
+					}
+					defer pprof.StopCPUProfile()
+				}
 				rep, err := bench.Run(ctx, opt)
 				if err != nil {
 					return err

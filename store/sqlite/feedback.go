@@ -13,18 +13,19 @@ import (
 
 func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error) (bool, error) {
 	changed := false
-	err := s.grouped(ctx, func(tx *sql.Tx) error {
+	err := s.grouped(ctx, func(sqltx *sql.Tx) error {
 		// The one writer connection serializes all writes, so the log
 		// order is the order of application.
+		tx := wtx{sqltx, s}
 		changed = false
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, f.UserID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, qUserExists, f.UserID).Scan(&n); err != nil {
 			return fmt.Errorf("feedback: %w", err)
 		}
 		if n == 0 {
 			return paperpicks.NotFound("user", f.UserID)
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM papers WHERE id = ?`, f.PaperID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, qPaperExists, f.PaperID).Scan(&n); err != nil {
 			return fmt.Errorf("feedback: %w", err)
 		}
 		if n == 0 {
@@ -33,7 +34,7 @@ func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space 
 		var prev *store.Vote
 		var value string
 		var at int64
-		err := tx.QueryRowContext(ctx, `SELECT value, at FROM votes WHERE user_id = ? AND paper_id = ?`, f.UserID, f.PaperID).Scan(&value, &at)
+		err := tx.QueryRowContext(ctx, qVote, f.UserID, f.PaperID).Scan(&value, &at)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -41,7 +42,7 @@ func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space 
 		default:
 			prev = &store.Vote{PaperID: f.PaperID, Value: paperpicks.Vote(value), At: store.FromMicros(at)}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO feedback_events (user_id, paper_id, value, at) VALUES (?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, qLogEvent,
 			f.UserID, f.PaperID, string(f.Value), store.Micros(f.At)); err != nil {
 			return fmt.Errorf("feedback log: %w", err)
 		}
@@ -50,10 +51,9 @@ func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space 
 			return nil
 		}
 		if f.Value == paperpicks.VoteNone {
-			_, err = tx.ExecContext(ctx, `DELETE FROM votes WHERE user_id = ? AND paper_id = ?`, f.UserID, f.PaperID)
+			_, err = tx.ExecContext(ctx, qDeleteVote, f.UserID, f.PaperID)
 		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO votes (user_id, paper_id, value, at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (user_id, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at`,
+			_, err = tx.ExecContext(ctx, qPutVote,
 				f.UserID, f.PaperID, string(f.Value), store.Micros(f.At))
 		}
 		if err != nil {
@@ -97,7 +97,7 @@ func getProfile(ctx context.Context, q querier, userID string) (*store.ProfileSu
 	p := &store.ProfileSums{UserID: userID}
 	var up, down []byte
 	var ref, updated int64
-	err := q.QueryRowContext(ctx, `SELECT space, up_sum, down_sum, up_w, down_w, ref_time, updated_at FROM profiles WHERE user_id = ?`, userID).
+	err := q.QueryRowContext(ctx, qGetProfile, userID).
 		Scan(&p.Space, &up, &down, &p.UpW, &p.DownW, &ref, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paperpicks.Errorf(paperpicks.ENOTFOUND, "user %q has no profile", userID)
@@ -115,11 +115,8 @@ func getProfile(ctx context.Context, q querier, userID string) (*store.ProfileSu
 	return p, nil
 }
 
-func putProfile(ctx context.Context, tx *sql.Tx, p *store.ProfileSums) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO profiles (user_id, space, up_sum, down_sum, up_w, down_w, ref_time, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET space = excluded.space, up_sum = excluded.up_sum, down_sum = excluded.down_sum,
-			up_w = excluded.up_w, down_w = excluded.down_w, ref_time = excluded.ref_time, updated_at = excluded.updated_at`,
+func putProfile(ctx context.Context, tx execer, p *store.ProfileSums) error {
+	_, err := tx.ExecContext(ctx, qPutProfile,
 		p.UserID, p.Space, store.EncodeVector(p.UpSum), store.EncodeVector(p.DownSum), p.UpW, p.DownW, store.Micros(p.RefTime), store.Micros(p.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("put profile: %w", err)
@@ -128,7 +125,7 @@ func putProfile(ctx context.Context, tx *sql.Tx, p *store.ProfileSums) error {
 }
 
 func feedbackLog(ctx context.Context, q querier, userID string) ([]paperpicks.Feedback, error) {
-	rows, err := q.QueryContext(ctx, `SELECT paper_id, value, at FROM feedback_events WHERE user_id = ? ORDER BY seq`, userID)
+	rows, err := q.QueryContext(ctx, qFeedbackLog, userID)
 	if err != nil {
 		return nil, fmt.Errorf("feedback log: %w", err)
 	}
@@ -170,11 +167,11 @@ func scanVotes(rows *sql.Rows) ([]store.Vote, error) {
 }
 
 func (s *Store) FeedbackLog(ctx context.Context, userID string) ([]paperpicks.Feedback, error) {
-	return feedbackLog(ctx, s.r, userID)
+	return feedbackLog(ctx, reader{s}, userID)
 }
 
 func (s *Store) GetProfile(ctx context.Context, userID string) (*store.ProfileSums, error) {
-	return getProfile(ctx, s.r, userID)
+	return getProfile(ctx, reader{s}, userID)
 }
 
 func (s *Store) PutProfiles(ctx context.Context, profiles []*store.ProfileSums) error {
@@ -191,38 +188,42 @@ func (s *Store) PutProfiles(ctx context.Context, profiles []*store.ProfileSums) 
 func (s *Store) ScanProfiles(ctx context.Context, fn func(*store.ProfileSums) error) error {
 	after := ""
 	for {
-		rows, err := s.r.QueryContext(ctx, `SELECT user_id FROM profiles WHERE user_id > ? ORDER BY user_id LIMIT ?`, after, pageSize)
+		rows, err := s.r.QueryContext(ctx, `SELECT user_id, space, up_sum, down_sum, up_w, down_w, ref_time, updated_at
+			FROM profiles WHERE user_id > ? ORDER BY user_id LIMIT ?`, after, pageSize)
 		if err != nil {
 			return fmt.Errorf("scan profiles: %w", err)
 		}
-		var ids []string
+		var page []*store.ProfileSums
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			p := &store.ProfileSums{}
+			var up, down []byte
+			var ref, updated int64
+			if err := rows.Scan(&p.UserID, &p.Space, &up, &down, &p.UpW, &p.DownW, &ref, &updated); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			if p.UpSum, err = store.DecodeVector(up, nil); err == nil {
+				p.DownSum, err = store.DecodeVector(down, nil)
+			}
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			p.RefTime, p.UpdatedAt = store.FromMicros(ref), store.FromMicros(updated)
+			page = append(page, p)
 		}
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		for _, id := range ids {
-			p, err := getProfile(ctx, s.r, id)
-			if paperpicks.IsCode(err, paperpicks.ENOTFOUND) {
-				continue // deleted meanwhile
-			}
-			if err != nil {
-				return err
-			}
+		for _, p := range page {
 			if err := fn(p); err != nil {
 				return err
 			}
 		}
-		if len(ids) < pageSize {
+		if len(page) < pageSize {
 			return nil
 		}
-		after = ids[len(ids)-1]
+		after = page[len(page)-1].UserID
 	}
 }
 

@@ -64,19 +64,10 @@ func (s *Store) UpsertPapers(ctx context.Context, space string, papers []store.P
 	nowUS := store.Micros(now)
 	out := make([]store.Outcome, len(papers))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		// Statements are prepared once per batch: parsing SQL per paper
-		// cost more than executing it.
-		stmts, err := prepare(ctx, tx,
-			`SELECT `+paperColumns+` FROM papers WHERE id = ?`,
-			`INSERT INTO papers (`+paperColumns+`, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			`UPDATE papers SET title = ?, abstract = ?, authors = ?, url = ?, published = ?,
-				categories = ?, upvotes = ?, source = ?, text_hash = ?, updated_at = ? WHERE id = ?`,
-			vectorUpsert)
-		if err != nil {
-			return err
-		}
-		defer closeAll(stmts)
-		get, insert, update, putVec := stmts[0], stmts[1], stmts[2], stmts[3]
+		// Prepared once at Open: parsing SQL per paper cost more than
+		// executing it.
+		get, insert, update, putVec := tx.StmtContext(ctx, s.wst[qGetPaper]), tx.StmtContext(ctx, s.wst[qInsertPaper]),
+			tx.StmtContext(ctx, s.wst[qUpdatePaper]), tx.StmtContext(ctx, s.wst[qVectorUpsert])
 		for i := range papers {
 			pv := &papers[i]
 			p := &pv.Paper
@@ -115,30 +106,8 @@ func (s *Store) UpsertPapers(ctx context.Context, space string, papers []store.P
 	return out, nil
 }
 
-const vectorUpsert = `INSERT INTO paper_vectors (paper_id, space, text_hash, vec) VALUES (?, ?, ?, ?)
-	ON CONFLICT (space, paper_id) DO UPDATE SET text_hash = excluded.text_hash, vec = excluded.vec`
-
-func prepare(ctx context.Context, tx *sql.Tx, queries ...string) ([]*sql.Stmt, error) {
-	var out []*sql.Stmt
-	for _, q := range queries {
-		st, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			closeAll(out)
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
-		out = append(out, st)
-	}
-	return out, nil
-}
-
-func closeAll(stmts []*sql.Stmt) {
-	for _, st := range stmts {
-		st.Close()
-	}
-}
-
 func putVector(ctx context.Context, tx *sql.Tx, space, id, hash string, vec []float32) error {
-	_, err := tx.ExecContext(ctx, vectorUpsert, id, space, hash, store.EncodeVector(vec))
+	_, err := tx.ExecContext(ctx, qVectorUpsert, id, space, hash, store.EncodeVector(vec))
 	if err != nil {
 		return fmt.Errorf("write vector of %q: %w", id, err)
 	}
@@ -146,7 +115,7 @@ func putVector(ctx context.Context, tx *sql.Tx, space, id, hash string, vec []fl
 }
 
 func (s *Store) GetPaper(ctx context.Context, id string) (*paperpicks.Paper, error) {
-	p, err := scanPaper(s.r.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE id = ?`, id))
+	p, err := scanPaper(reader{s}.QueryRowContext(ctx, qGetPaper, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paperpicks.NotFound("paper", id)
 	}

@@ -18,21 +18,30 @@ func (s *Store) SavePicks(ctx context.Context, date string, byUser map[string][]
 		users = append(users, u)
 	}
 	sort.Strings(users)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(sqltx *sql.Tx) error {
+		// Statements are prepared once per call: a run writes 10 rows per user.
+		tx, err := prepareAll(ctx, sqltx,
+			`SELECT count(*) FROM picks WHERE user_id = ? AND date = ? AND delivered_at <> 0`,
+			`DELETE FROM picks WHERE user_id = ? AND date = ?`,
+			`INSERT INTO picks (user_id, date, rank, paper_id, score, reason, kind) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer closeStmts(tx)
+		delivered, del, insert := tx[0], tx[1], tx[2]
 		for _, u := range users {
-			var delivered int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM picks WHERE user_id = ? AND date = ? AND delivered_at <> 0`, u, date).Scan(&delivered); err != nil {
+			var n int
+			if err := delivered.QueryRowContext(ctx, u, date).Scan(&n); err != nil {
 				return fmt.Errorf("save picks: %w", err)
 			}
-			if delivered > 0 {
+			if n > 0 {
 				continue // what the reader already saw stays as it was
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM picks WHERE user_id = ? AND date = ?`, u, date); err != nil {
+			if _, err := del.ExecContext(ctx, u, date); err != nil {
 				return fmt.Errorf("save picks: %w", err)
 			}
 			for _, p := range byUser[u] {
-				_, err := tx.ExecContext(ctx, `INSERT INTO picks (user_id, date, rank, paper_id, score, reason, kind) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-					u, date, p.Rank, p.PaperID, p.Score, p.Reason, string(p.Kind))
+				_, err := insert.ExecContext(ctx, u, date, p.Rank, p.PaperID, p.Score, p.Reason, string(p.Kind))
 				if err != nil {
 					return fmt.Errorf("save pick %s/%s/%d: %w", u, date, p.Rank, err)
 				}

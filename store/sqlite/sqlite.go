@@ -31,7 +31,8 @@ type Store struct {
 	w *sql.DB
 	r *sql.DB
 
-	jobs      chan *groupJob // small writes for the group committer
+	wst, rst  map[string]*sql.Stmt // hot statements, prepared once (stmts.go)
+	jobs      chan *groupJob       // small writes for the group committer
 	quit      chan struct{}
 	loopDone  chan struct{}
 	closeOnce sync.Once
@@ -84,6 +85,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	s.r = r
+	if err := s.prepareHot(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
 	s.jobs, s.quit, s.loopDone = make(chan *groupJob), make(chan struct{}), make(chan struct{})
 	go s.commitLoop()
 	return s, nil
@@ -95,6 +101,12 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.loopDone
+		for _, st := range s.wst {
+			st.Close()
+		}
+		for _, st := range s.rst {
+			st.Close()
+		}
 		s.closeErr = s.r.Close()
 		if werr := s.w.Close(); s.closeErr == nil {
 			s.closeErr = werr

@@ -56,7 +56,7 @@ func (s *Store) CreateUser(ctx context.Context, u *paperpicks.User, tokenHash st
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (*paperpicks.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(reader{s}.QueryRowContext(ctx, qGetUser, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paperpicks.NotFound("user", id)
 	}
@@ -67,7 +67,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (*paperpicks.User, error
 }
 
 func (s *Store) UserByTokenHash(ctx context.Context, tokenHash string) (*paperpicks.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE token_hash = ?`, tokenHash))
+	u, err := scanUser(reader{s}.QueryRowContext(ctx, qUserByToken, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paperpicks.Errorf(paperpicks.ENOTFOUND, "no user has this token")
 	}
