@@ -25,9 +25,11 @@ func randomEntries(n, dim int, seed uint64) []Entry {
 	return out
 }
 
+// mustIndex builds an exact index (no inverted file), whose answers must
+// equal chromem-go's exhaustive query.
 func mustIndex(t testing.TB, entries []Entry, dim int) *Index {
 	t.Helper()
-	ix := New("test-space", dim)
+	ix := NewWithOptions("test-space", dim, Options{IVFMin: -1})
 	if err := ix.Upsert(context.Background(), entries); err != nil {
 		t.Fatal(err)
 	}

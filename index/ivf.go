@@ -35,7 +35,7 @@ type Options struct {
 
 func (o Options) ivfMin() int {
 	if o.IVFMin == 0 {
-		return 32768
+		return 8192
 	}
 	return o.IVFMin
 }
