@@ -183,13 +183,28 @@ func (ix *Index) probe(q []float32, k, self int) []Scored {
 	sort.Slice(order, func(a, b int) bool { return cs[order[a]] > cs[order[b]] })
 	var h minHeap
 	qv := blas32.Vector{N: ix.dim, Inc: 1, Data: q}
+	offer := func(i int, s float32) {
+		if i != self && ix.live[i] {
+			h.offer(Scored{Cand: i, Score: s}, k, false)
+		}
+	}
+	four := hasDot4 && ix.dim%16 == 0
 	for _, l := range order[:nprobe] {
-		for _, r := range f.lists[l] {
-			i := int(r)
-			if i == self || !ix.live[i] {
-				continue
+		rows := f.lists[l]
+		j := 0
+		if four {
+			for ; j+4 <= len(rows); j += 4 {
+				a, b, c, d := int(rows[j]), int(rows[j+1]), int(rows[j+2]), int(rows[j+3])
+				sa, sb, sc, sd := dot4(q, ix.row(a), ix.row(b), ix.row(c), ix.row(d))
+				offer(a, sa)
+				offer(b, sb)
+				offer(c, sc)
+				offer(d, sd)
 			}
-			h.offer(Scored{Cand: i, Score: blas32.Dot(qv, blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(i)})}, k, false)
+		}
+		for ; j < len(rows); j++ {
+			i := int(rows[j])
+			offer(i, blas32.Dot(qv, blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(i)}))
 		}
 	}
 	return h

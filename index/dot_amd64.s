@@ -1,0 +1,70 @@
+#include "textflag.h"
+
+// func dot4AVX2(q, r0, r1, r2, r3 *float32, n int) (s0, s1, s2, s3 float32)
+//
+// Four dot products of q with four rows, n a multiple of 16: q is loaded
+// once per 8 floats and feeds four fused multiply-adds; two accumulators
+// per row hide the FMA latency.
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-64
+	MOVQ q+0(FP), SI
+	MOVQ r0+8(FP), R8
+	MOVQ r1+16(FP), R9
+	MOVQ r2+24(FP), R10
+	MOVQ r3+32(FP), R11
+	MOVQ n+40(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ AX, AX
+
+loop:
+	VMOVUPS (SI)(AX*4), Y8
+	VMOVUPS 32(SI)(AX*4), Y9
+	VFMADD231PS (R8)(AX*4), Y8, Y0
+	VFMADD231PS 32(R8)(AX*4), Y9, Y4
+	VFMADD231PS (R9)(AX*4), Y8, Y1
+	VFMADD231PS 32(R9)(AX*4), Y9, Y5
+	VFMADD231PS (R10)(AX*4), Y8, Y2
+	VFMADD231PS 32(R10)(AX*4), Y9, Y6
+	VFMADD231PS (R11)(AX*4), Y8, Y3
+	VFMADD231PS 32(R11)(AX*4), Y9, Y7
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JL   loop
+
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS       X8, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	MOVSS        X0, s0+48(FP)
+
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS       X8, X1, X1
+	VHADDPS      X1, X1, X1
+	VHADDPS      X1, X1, X1
+	MOVSS        X1, s1+52(FP)
+
+	VEXTRACTF128 $1, Y2, X8
+	VADDPS       X8, X2, X2
+	VHADDPS      X2, X2, X2
+	VHADDPS      X2, X2, X2
+	MOVSS        X2, s2+56(FP)
+
+	VEXTRACTF128 $1, Y3, X8
+	VADDPS       X8, X3, X3
+	VHADDPS      X3, X3, X3
+	VHADDPS      X3, X3, X3
+	MOVSS        X3, s3+60(FP)
+
+	VZEROUPPER
+	RET

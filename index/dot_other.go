@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package index
+
+const hasDot4 = false
+
+func dot4(q, r0, r1, r2, r3 []float32) (float32, float32, float32, float32) {
+	panic("index: dot4 is only available on amd64")
+}
