@@ -63,9 +63,10 @@ func (c *Catalog) IngestReader(ctx context.Context, r io.Reader, f ingest.Format
 		return b.add(ctx, it.Paper)
 	}, opts...)
 	if err != nil {
+		b.wait()
 		return sum, err
 	}
-	return sum, b.flush(ctx)
+	return sum, b.finish(ctx)
 }
 
 // IngestPapers ingests papers that are already parsed (the HTTP API's JSON
@@ -81,21 +82,24 @@ func (c *Catalog) IngestPapers(ctx context.Context, papers []paperpicks.Paper, s
 			continue
 		}
 		if err := b.add(ctx, p); err != nil {
+			b.wait()
 			return sum, err
 		}
 	}
-	return sum, b.flush(ctx)
+	return sum, b.finish(ctx)
 }
 
 // batcher groups papers for embedding and storing. A paper id seen twice
 // in one batch flushes the batch first, so the later record updates the
-// earlier one exactly as a second ingest would.
+// earlier one exactly as a second ingest would. Batches are pipelined: the
+// next one is parsed and embedded while the previous one is written.
 type batcher struct {
-	c      *Catalog
-	sum    *Summary
-	source string
-	papers []paperpicks.Paper
-	ids    map[string]bool
+	c       *Catalog
+	sum     *Summary
+	source  string
+	papers  []paperpicks.Paper
+	ids     map[string]bool
+	pending chan error // the write of the previous batch
 }
 
 func (b *batcher) add(ctx context.Context, p paperpicks.Paper) error {
@@ -123,26 +127,67 @@ func (b *batcher) add(ctx context.Context, p paperpicks.Paper) error {
 	return nil
 }
 
+// flush embeds the batch, waits for the previous batch's write, and starts
+// this one's.
 func (b *batcher) flush(ctx context.Context) error {
 	if len(b.papers) == 0 {
 		return nil
 	}
-	err := b.c.storeBatch(ctx, b.papers, b.sum)
-	b.papers = b.papers[:0]
+	prep, err := b.c.prepareBatch(ctx, b.papers)
+	b.papers = nil
 	clear(b.ids)
+	if werr := b.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	b.pending = done
+	go func() { done <- b.c.commitBatch(ctx, prep, b.sum) }()
+	return nil
+}
+
+// wait returns the outcome of the write in flight, if any.
+func (b *batcher) wait() error {
+	if b.pending == nil {
+		return nil
+	}
+	err := <-b.pending
+	b.pending = nil
 	return err
 }
 
-// storeBatch embeds what changed and writes the batch in one transaction,
-// then updates the index. A paper is never in the store without its vector.
-func (c *Catalog) storeBatch(ctx context.Context, papers []paperpicks.Paper, sum *Summary) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// finish flushes what is left and waits until it is written.
+func (b *batcher) finish(ctx context.Context) error {
+	err := b.flush(ctx)
+	if werr := b.wait(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// prepared is a batch embedded in a space, ready to be written.
+type prepared struct {
+	sp       *Space
+	papers   []paperpicks.Paper
+	batch    []store.PaperVector
+	embedded int
+}
+
+// prepareBatch embeds the papers whose text is new or changed, in the
+// current space (fitting the first local embedder if there is none).
+func (c *Catalog) prepareBatch(ctx context.Context, papers []paperpicks.Paper) (*prepared, error) {
 	sp := c.space.Load()
 	if sp == nil {
+		c.mu.Lock()
 		var err error
-		if sp, err = c.bootstrap(ctx, papers); err != nil {
-			return err
+		if sp = c.space.Load(); sp == nil {
+			sp, err = c.bootstrap(ctx, papers)
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return nil, err
 		}
 	}
 	ids := make([]string, len(papers))
@@ -151,15 +196,15 @@ func (c *Catalog) storeBatch(ctx context.Context, papers []paperpicks.Paper, sum
 	}
 	states, err := c.store.PaperStates(ctx, sp.Name(), ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	batch := make([]store.PaperVector, len(papers))
+	p := &prepared{sp: sp, papers: papers, batch: make([]store.PaperVector, len(papers))}
 	var texts []string
 	var toEmbed []int
 	for i := range papers {
 		text := papers[i].Text()
-		batch[i] = store.PaperVector{Paper: papers[i], TextHash: paperpicks.TextHash(text)}
-		if st, ok := states[papers[i].ID]; !ok || !st.HasVector || st.TextHash != batch[i].TextHash {
+		p.batch[i] = store.PaperVector{Paper: papers[i], TextHash: paperpicks.TextHash(text)}
+		if st, ok := states[papers[i].ID]; !ok || !st.HasVector || st.TextHash != p.batch[i].TextHash {
 			texts = append(texts, text)
 			toEmbed = append(toEmbed, i)
 		}
@@ -167,12 +212,32 @@ func (c *Catalog) storeBatch(ctx context.Context, papers []paperpicks.Paper, sum
 	if len(texts) > 0 {
 		vecs, err := sp.Embedder.Embed(ctx, texts)
 		if err != nil {
-			return fmt.Errorf("embed %d papers: %w", len(texts), err)
+			return nil, fmt.Errorf("embed %d papers: %w", len(texts), err)
 		}
 		for j, i := range toEmbed {
-			batch[i].Vector = vecs[j]
+			p.batch[i].Vector = vecs[j]
 		}
 	}
+	p.embedded = len(toEmbed)
+	return p, nil
+}
+
+// commitBatch writes a prepared batch in one transaction, then updates the
+// index. A paper is never in the store without its vector. If the space
+// switched since the batch was embedded, it is embedded again first.
+func (c *Catalog) commitBatch(ctx context.Context, p *prepared, sum *Summary) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sp := c.space.Load(); sp != p.sp {
+		c.mu.Unlock()
+		again, err := c.prepareBatch(ctx, p.papers)
+		c.mu.Lock()
+		if err != nil {
+			return err
+		}
+		p = again
+	}
+	sp, batch := p.sp, p.batch
 	now := c.now().UTC().Truncate(time.Microsecond)
 	outcomes, err := c.store.UpsertPapers(ctx, sp.Name(), batch, now)
 	if err != nil {
@@ -202,7 +267,7 @@ func (c *Catalog) storeBatch(ctx context.Context, papers []paperpicks.Paper, sum
 			}
 		}
 	}
-	sum.Embedded += len(toEmbed)
+	sum.Embedded += p.embedded
 	return c.indexEntries(ctx, sp, entries)
 }
 
