@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/paperpicks/paperpicks"
@@ -18,33 +19,59 @@ func (s *Store) SavePicks(ctx context.Context, date string, byUser map[string][]
 		users = append(users, u)
 	}
 	sort.Strings(users)
-	return s.tx(ctx, func(sqltx *sql.Tx) error {
-		// Statements are prepared once per call: a run writes 10 rows per user.
-		tx, err := prepareAll(ctx, sqltx,
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		// A date's first run finds nothing to keep or replace; it only
+		// inserts, one statement per user.
+		var existing int
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM picks WHERE date = ?)`, date).Scan(&existing); err != nil {
+			return fmt.Errorf("save picks: %w", err)
+		}
+		stmts, err := prepareAll(ctx, tx,
 			`SELECT count(*) FROM picks WHERE user_id = ? AND date = ? AND delivered_at <> 0`,
-			`DELETE FROM picks WHERE user_id = ? AND date = ?`,
-			`INSERT INTO picks (user_id, date, rank, paper_id, score, reason, kind) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+			`DELETE FROM picks WHERE user_id = ? AND date = ?`)
 		if err != nil {
 			return err
 		}
-		defer closeStmts(tx)
-		delivered, del, insert := tx[0], tx[1], tx[2]
+		defer closeStmts(stmts)
+		delivered, del := stmts[0], stmts[1]
+		inserts := map[int]*sql.Stmt{} // by row count
+		defer func() {
+			for _, st := range inserts {
+				st.Close()
+			}
+		}()
 		for _, u := range users {
-			var n int
-			if err := delivered.QueryRowContext(ctx, u, date).Scan(&n); err != nil {
-				return fmt.Errorf("save picks: %w", err)
-			}
-			if n > 0 {
-				continue // what the reader already saw stays as it was
-			}
-			if _, err := del.ExecContext(ctx, u, date); err != nil {
-				return fmt.Errorf("save picks: %w", err)
-			}
-			for _, p := range byUser[u] {
-				_, err := insert.ExecContext(ctx, u, date, p.Rank, p.PaperID, p.Score, p.Reason, string(p.Kind))
-				if err != nil {
-					return fmt.Errorf("save pick %s/%s/%d: %w", u, date, p.Rank, err)
+			if existing == 1 {
+				var n int
+				if err := delivered.QueryRowContext(ctx, u, date).Scan(&n); err != nil {
+					return fmt.Errorf("save picks: %w", err)
 				}
+				if n > 0 {
+					continue // what the reader already saw stays as it was
+				}
+				if _, err := del.ExecContext(ctx, u, date); err != nil {
+					return fmt.Errorf("save picks: %w", err)
+				}
+			}
+			picks := byUser[u]
+			if len(picks) == 0 {
+				continue
+			}
+			ins, ok := inserts[len(picks)]
+			if !ok {
+				q := `INSERT INTO picks (user_id, date, rank, paper_id, score, reason, kind) VALUES ` +
+					strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", len(picks)), ", ")
+				if ins, err = tx.PrepareContext(ctx, q); err != nil {
+					return fmt.Errorf("save picks: %w", err)
+				}
+				inserts[len(picks)] = ins
+			}
+			args := make([]any, 0, 7*len(picks))
+			for _, p := range picks {
+				args = append(args, u, date, p.Rank, p.PaperID, p.Score, p.Reason, string(p.Kind))
+			}
+			if _, err := ins.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("save picks of %s for %s: %w", u, date, err)
 			}
 		}
 		return nil
