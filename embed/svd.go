@@ -75,15 +75,77 @@ func parallelRows(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// orthonormalize returns an orthonormal basis of y's column space through
-// the eigen-decomposition of the small Gram matrix yᵀy. Directions with a
-// negligible eigenvalue are dropped, so the result may have fewer columns.
-func orthonormalize(y *mat.Dense) *mat.Dense {
+// gram returns yᵀy, summing the Gram matrices of row blocks computed on
+// all cores (gonum's symmetric rank-k update runs on one).
+func gram(y *mat.Dense) *mat.SymDense {
+	n, l := y.Dims()
+	workers := runtime.GOMAXPROCS(0)
+	parts := make([]*mat.SymDense, workers)
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, n)
+		if lo >= hi {
+			continue
+		}
+		wg.Go(func() {
+			var g mat.SymDense
+			g.SymOuterK(1, y.Slice(lo, hi, 0, l).T())
+			parts[w] = &g
+		})
+	}
+	wg.Wait()
+	g := mat.NewSymDense(l, nil)
+	for _, p := range parts {
+		if p != nil {
+			g.AddSym(g, p)
+		}
+	}
+	return g
+}
+
+// orthonormalize returns an orthonormal basis of y's column space. The
+// fast way is a Cholesky QR (yᵀy = RᵀR, Q = yR⁻¹), done twice for
+// accuracy; when y is rank-deficient (a tiny catalog) the Cholesky fails
+// and the eigen-decomposition of yᵀy drops the null directions instead,
+// so the result may have fewer columns.
+func orthonormalize(y *mat.Dense) *mat.Dense { return orthonormalizeOnce(y, true) }
+
+// orthonormalizeOnce is orthonormalize with the second Cholesky QR pass
+// optional: between power iterations a slightly imperfect basis is
+// corrected by the next pass anyway.
+func orthonormalizeOnce(y *mat.Dense, twice bool) *mat.Dense {
+	if q, ok := cholQR(y); ok {
+		if !twice {
+			return q
+		}
+		if q2, ok := cholQR(q); ok {
+			return q2
+		}
+	}
+	return eigenOrthonormalize(y)
+}
+
+func cholQR(y *mat.Dense) (*mat.Dense, bool) {
+	var ch mat.Cholesky
+	if !ch.Factorize(gram(y)) {
+		return nil, false
+	}
+	var r, rinv mat.TriDense
+	ch.UTo(&r)
+	if err := rinv.InverseTri(&r); err != nil {
+		return nil, false
+	}
+	var q mat.Dense
+	q.Mul(y, mat.DenseCopyOf(&rinv)) // a dense copy takes the parallel gemm path
+	return &q, true
+}
+
+func eigenOrthonormalize(y *mat.Dense) *mat.Dense {
 	_, l := y.Dims()
-	var g mat.SymDense
-	g.SymOuterK(1, y.T())
+	g := gram(y)
 	var eig mat.EigenSym
-	if !eig.Factorize(&g, true) {
+	if !eig.Factorize(g, true) {
 		panic("embed: eigendecomposition did not converge")
 	}
 	vals := eig.Values(nil)
@@ -124,24 +186,40 @@ func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int,
 		od[i] = rng.NormFloat64()
 	}
 	xt := x.transpose()
-	q := orthonormalize(x.mulDense(omega))
+	q := orthonormalizeOnce(x.mulDense(omega), powerIters == 0)
 	for it := 0; it < powerIters; it++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		z := orthonormalize(xt.mulDense(q))
-		q = orthonormalize(x.mulDense(z))
+		// Only the document side is re-orthonormalized: the term side has
+		// as many rows as the vocabulary, and two iterations do not lose
+		// enough precision in float64 to need it.
+		q = orthonormalizeOnce(x.mulDense(xt.mulDense(q)), it == powerIters-1)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	// B = qᵀx is small (l×cols); its Gram BBᵀ = zᵀz with z = xᵀq gives B's
-	// left singular vectors u and values σ; the right ones are z·u/σ.
+	// B = qᵀx is small (l×cols). Its Gram BBᵀ = qᵀ(x(xᵀq)) = qᵀ(xz) with
+	// z = xᵀq costs n·l² on the document side, against cols·l² as zᵀz on
+	// the term side: take the smaller. B's left singular vectors u and
+	// values σ give the right ones as z·u/σ.
 	z := xt.mulDense(q)
-	var m mat.SymDense
-	m.SymOuterK(1, z.T())
+	var m *mat.SymDense
+	if x.rows < x.cols {
+		var g mat.Dense
+		g.Mul(q.T(), x.mulDense(z))
+		_, l := g.Dims()
+		m = mat.NewSymDense(l, nil)
+		for i := 0; i < l; i++ {
+			for j := i; j < l; j++ {
+				m.SetSym(i, j, (g.At(i, j)+g.At(j, i))/2)
+			}
+		}
+	} else {
+		m = gram(z)
+	}
 	var eig mat.EigenSym
-	if !eig.Factorize(&m, true) {
+	if !eig.Factorize(m, true) {
 		panic("embed: eigendecomposition did not converge")
 	}
 	vals := eig.Values(nil)

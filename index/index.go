@@ -291,14 +291,6 @@ func (ix *Index) Nearest(ctx context.Context, vec []float32, k int) ([]Hit, erro
 	return ix.nearest(ctx, vec, k, -1)
 }
 
-func dotUnit(a, b []float32) float32 {
-	var s float32
-	for i, x := range a {
-		s += x * b[i]
-	}
-	return s
-}
-
 // parallelFrom is the collection size from which a query is split across
 // the cores; below it the goroutine handoff costs more than it saves.
 const parallelFrom = 16384

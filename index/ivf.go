@@ -130,9 +130,11 @@ func (ix *Index) buildIVF(n int) {
 }
 
 func (f *ivf) nearestList(v []float32) int32 {
+	scores := make([]float32, f.centroids.Rows)
+	scoreBlock(v, f.centroids.Data, f.centroids.Dim, scores)
 	best, bestS := 0, float32(math.Inf(-1))
-	for l := 0; l < f.centroids.Rows; l++ {
-		if s := dotUnit(f.centroids.Row(l), v); s > bestS {
+	for l, s := range scores {
+		if s > bestS {
 			best, bestS = l, s
 		}
 	}
