@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -19,7 +18,7 @@ func init() {
 			pg := fs.String("postgres", "", "also measure the daily run and feedback on this PostgreSQL database (it must be empty)")
 			seed := fs.Uint64("seed", 1, "workload seed")
 			dur := fs.Duration("duration", 15*time.Second, "longest time of each HTTP load run")
-			cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+			keep := fs.String("keep", "", "use this (empty or new) directory for the benchmark's data and keep it afterwards")
 			return func(ctx context.Context, e *env, args []string) error {
 				if err := wantArgs(args, 0, "no arguments"); err != nil {
 					return err
@@ -28,26 +27,19 @@ func init() {
 				if err != nil {
 					return err
 				}
-				dir, err := os.MkdirTemp("", "paperpicks-bench-")
-				if err != nil {
+				dir := *keep
+				if dir == "" {
+					if dir, err = os.MkdirTemp("", "paperpicks-bench-"); err != nil {
+						return err
+					}
+					defer os.RemoveAll(dir)
+				} else if err := os.MkdirAll(dir, 0o750); err != nil {
 					return err
 				}
-				defer os.RemoveAll(dir)
 				log := newLogger(e.cfg, e.stderr)
 				opt.Dir, opt.PostgresURL, opt.Seed, opt.Duration, opt.Log = dir, *pg, *seed, *dur, log
 				opt.Local.Dim = e.cfg.Embedder.Dim
 				opt.Stage = func(s string) { log.Info("bench", "stage", s) }
-				if *cpuprofile != "" {
-					f, err := os.Create(*cpuprofile)
-					if err != nil {
-						return err
-					}
-					defer f.Close()
-					if err := pprof.StartCPUProfile(f); err != nil {
-						return err
-					}
-					defer pprof.StopCPUProfile()
-				}
 				rep, err := bench.Run(ctx, opt)
 				if err != nil {
 					return err

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -63,6 +64,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	cfgFlags.Register(global)
 	jsonOut := global.Bool("json", false, "machine-readable JSON output")
 	cfgFile := global.String("config", "", "configuration file (default: <data>/paperpicks.toml when it exists; env PAPERPICKS_CONFIG)")
+	cpuprofile := global.String("cpuprofile", "", "write a CPU profile of the command to this file (go tool pprof)")
 	global.Usage = func() { usage(stderr, global) }
 	if err := global.Parse(args); err != nil {
 		return err
@@ -108,6 +110,17 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	cfg, err := config.Load(*cfgFile, environ, cfgFlags)
 	if err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return runCmd(ctx, &env{cfg: cfg, json: *jsonOut, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}, pos)
 }
