@@ -29,9 +29,10 @@ type Built struct {
 
 // BuildProfiles turns every stored profile of space into strategy's
 // profile. Users whose signals are too weak (no up votes) are left out:
-// they get trending picks instead. catalogMean is the mean paper vector
-// of the space (see CatalogMean).
-func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strategy Strategy, catalogMean []float32) (*Built, error) {
+// they get trending picks instead. g holds the catalog-wide inputs (the
+// catalog mean, and a model's transforms for the strategies that use
+// them); BuildProfiles adds the mean liked vector over all users.
+func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strategy Strategy, g *Global) (*Built, error) {
 	var sums []*store.ProfileSums
 	err := st.ScanProfiles(ctx, func(p *store.ProfileSums) error {
 		if p.Space == vs.Name() {
@@ -42,7 +43,7 @@ func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strate
 	if err != nil {
 		return nil, err
 	}
-	g := &Global{CatalogMean: catalogMean}
+	g = &Global{CatalogMean: g.CatalogMean, Whitening: g.Whitening, Learned: g.Learned}
 	// The mean liked vector over all users, each like weighted equally.
 	var total float64
 	for _, p := range sums {

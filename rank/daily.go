@@ -18,6 +18,7 @@ import (
 type RankerStore interface {
 	ProfileStore
 	TrendingStore
+	ModelStore
 	ListUsers(ctx context.Context) ([]*paperpicks.User, error)
 	ScanVotes(ctx context.Context, fn func(userID string, votes []store.Vote) error) error
 	SavePicks(ctx context.Context, date string, byUser map[string][]paperpicks.Pick) error
@@ -34,6 +35,7 @@ type DailyConfig struct {
 	Diversity        float64 // MMR weight of novelty in [0, 1); 0 ranks by score alone
 	TrendingDays     int
 	TrendingHalfLife time.Duration
+	Learn            LearnConfig // training of the learned strategy's model
 }
 
 // Ranker computes every user's picks for a date.
@@ -77,6 +79,9 @@ func NewRanker(st RankerStore, spaces func() *catalog.Space, cfg DailyConfig, lo
 	}
 	if cfg.TrendingDays <= 0 {
 		cfg.TrendingDays = 7
+	}
+	if cfg.Learn.Epochs == 0 {
+		cfg.Learn = DefaultLearnConfig()
 	}
 	if now == nil {
 		now = time.Now
@@ -262,7 +267,11 @@ func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[str
 		return nil
 	}
 	start := time.Now()
-	built, err := BuildProfiles(ctx, r.store, sp, r.cfg.Strategy, CatalogMeanOf(sp))
+	g, err := r.global(ctx, sp)
+	if err != nil {
+		return err
+	}
+	built, err := BuildProfiles(ctx, r.store, sp, r.cfg.Strategy, g)
 	if err != nil {
 		return err
 	}
@@ -385,7 +394,55 @@ func (r *Ranker) save(ctx context.Context, date string, byUser map[string][]pape
 	return nil
 }
 
-// CatalogMeanOf is the mean paper vector of a space.
-func CatalogMeanOf(sp *catalog.Space) []float32 {
-	return sp.Index.Mean()
+// global is what the strategy needs besides the profiles: the catalog
+// mean, and for the strategies that transform candidates, the space's
+// stored model. Without one (a new space) the whitening is computed now,
+// which takes seconds; learning waits for Train after the run.
+func (r *Ranker) global(ctx context.Context, sp *catalog.Space) (*Global, error) {
+	mean := sp.Index.Mean()
+	if _, ok := r.cfg.Strategy.(CandidateTransformer); !ok {
+		return &Global{CatalogMean: mean}, nil
+	}
+	m, err := LoadModel(ctx, r.store, sp.Name())
+	if paperpicks.IsCode(err, paperpicks.ENOTFOUND) {
+		m, err = TrainModel(ctx, r.store, sp, false, DefaultLearnConfig(), r.now())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.Global(mean), nil
+}
+
+// Train learns the current space's model from every user's likes and
+// stores it for the next runs. It takes minutes on a large catalog, so it
+// runs after a daily run, not inside one.
+func (r *Ranker) Train(ctx context.Context) (*Model, error) {
+	sp := r.spaces()
+	if sp == nil {
+		return nil, paperpicks.Errorf(paperpicks.EUNPROCESSABLE, "the catalog is empty")
+	}
+	if _, ok := r.cfg.Strategy.(CandidateTransformer); !ok {
+		return nil, nil // the strategy needs no model
+	}
+	start := time.Now()
+	m, err := TrainModel(ctx, r.store, sp, true, r.cfg.Learn, r.now())
+	if err != nil {
+		return nil, err
+	}
+	r.log.Info("model trained", "space", m.Space, "likes", m.Likes, "took_ms", time.Since(start).Milliseconds())
+	return m, nil
+}
+
+// TrainIfStale trains when the stored model is older than maxAge or
+// missing a learned transform.
+func (r *Ranker) TrainIfStale(ctx context.Context, maxAge time.Duration) error {
+	sp := r.spaces()
+	if sp == nil {
+		return nil
+	}
+	if m, err := LoadModel(ctx, r.store, sp.Name()); err == nil && m.Learned != nil && r.now().Sub(m.TrainedAt) < maxAge {
+		return nil
+	}
+	_, err := r.Train(ctx)
+	return err
 }

@@ -46,7 +46,8 @@ type Strategy interface {
 // Global is catalog-wide knowledge that strategies may use: the mean paper
 // vector, the mean liked vector over all users, and the candidate
 // transforms of the whitened and learned strategies (nil when not
-// computed). It is rebuilt by a periodic job, never per user.
+// computed). NewGlobal and Learn are catalog-wide jobs (a refit, a daily or
+// weekly schedule), never per user or per event.
 type Global struct {
 	CatalogMean []float32
 	LikesMean   []float32
@@ -55,7 +56,8 @@ type Global struct {
 }
 
 // DefaultWhiteningLambda is Whitening's ridge, in units of the catalog
-// covariance's mean eigenvalue, chosen on CiteULike (README table).
+// covariance's mean eigenvalue, chosen on CiteULike with the evaluation
+// driver (internal/evaldrv -x whiten).
 const DefaultWhiteningLambda = 2.5
 
 // NewGlobal computes the catalog-wide state from every catalog vector (old
@@ -70,11 +72,7 @@ func NewGlobal(catalog Matrix, likesMean []float32, lambda float64) (*Global, er
 	if err != nil {
 		return nil, err
 	}
-	mean := make([]float32, catalog.Dim)
-	for i := 0; i < catalog.Rows; i++ {
-		axpy(mean, catalog.Row(i), 1/float32(catalog.Rows))
-	}
-	return &Global{CatalogMean: mean, LikesMean: likesMean, Whitening: w}, nil
+	return &Global{CatalogMean: CatalogMean(catalog), LikesMean: likesMean, Whitening: w}, nil
 }
 
 // Learn fits the Learned transform on the users' libraries (likes: catalog
@@ -262,26 +260,35 @@ func centeredUnit(s *Signals, g *Global, beta float64) (Profile, bool) {
 	if s.UpW <= 0 {
 		return Profile{}, false
 	}
-	w := scaled(s.UpSum, 1/s.UpW)
+	up, down := 1/s.UpW, 0.0
+	if s.DownW > 0 {
+		down = beta / s.DownW
+	}
 	var c []float32
 	if g != nil {
 		c = g.CatalogMean
 	}
-	if c != nil {
-		axpy(w, c, -1)
-	}
-	if s.DownW > 0 && beta != 0 {
-		axpy(w, s.DownSum, float32(-beta/s.DownW))
-		if c != nil {
-			axpy(w, c, float32(beta))
-		}
-	}
+	w := make([]float32, len(s.UpSum))
 	var n float64
-	for _, x := range w {
-		n += float64(x) * float64(x)
+	for i, x := range s.UpSum {
+		v := float64(x) * up
+		if down != 0 {
+			v -= float64(s.DownSum[i]) * down
+		}
+		if c != nil {
+			v -= float64(c[i])
+			if down != 0 { // the dislikes' mean is centered too
+				v += beta * float64(c[i])
+			}
+		}
+		w[i] = float32(v)
+		n += v * v
 	}
 	if n > 0 {
-		w = scaled(w, 1/math.Sqrt(n))
+		inv := float32(1 / math.Sqrt(n))
+		for i := range w {
+			w[i] *= inv
+		}
 	}
 	return Profile{Vectors: [][]float32{w}}, true
 }

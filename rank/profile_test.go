@@ -242,7 +242,7 @@ func TestLearnTransformFindsThePredictiveDirection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := LearnConfig{Epochs: 30, Batch: 16, Negatives: 64, LR: 0.05, Scale: 1, MaxPairs: 1000, Seed: 1}
+	cfg := LearnConfig{Epochs: 30, Batch: 16, Negatives: 64, LR: 0.05, Spread: 1, MaxPairs: 1000, Seed: 1}
 	if err := g.Learn(context.Background(), cat, likes, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -258,5 +258,49 @@ func TestLearnTransformFindsThePredictiveDirection(t *testing.T) {
 	}
 	if _, err := LearnTransform(context.Background(), cat, likes, []float32{0}, g.Whitening, cfg); paperpicks.ErrorCode(err) != paperpicks.EINVALID {
 		t.Errorf("mismatched center: got %v, want %s", err, paperpicks.EINVALID)
+	}
+}
+
+func randomUnit(rng *rand.Rand, n, dim int) [][]float32 {
+	out := make([][]float32, n)
+	for i := range out {
+		v := make([]float32, dim)
+		var s float64
+		for k := range v {
+			v[k] = float32(rng.NormFloat64())
+			s += float64(v[k]) * float64(v[k])
+		}
+		for k := range v {
+			v[k] /= float32(math.Sqrt(s))
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// The daily run builds every user's profile from the running sums: one
+// Build per user, O(dim). Multiply ns/op by the number of users.
+func BenchmarkLearnedBuild(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	vecs := randomUnit(rng, 3, 512)
+	s := sig(512, event{vecs[0], true, 1}, event{vecs[1], true, 1}, event{vecs[2], false, 1})
+	g := &Global{CatalogMean: vecs[2]}
+	b.ReportAllocs()
+	for b.Loop() {
+		Learned{Beta: 0.5}.Build(s, g)
+	}
+}
+
+// Once per run: a day's 2,000 candidates through the 512×512 transform.
+func BenchmarkTransformApply2000(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	m := NewMatrix(randomUnit(rng, 2000, 512), 512)
+	t := &Transform{Dim: 512, A: make([]float32, 512*512)}
+	for i := range t.A {
+		t.A[i] = float32(rng.NormFloat64())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		t.Apply(m)
 	}
 }

@@ -261,6 +261,8 @@ type Settings interface {
 	// and returns the stored value: the first writer wins, so instances
 	// starting together agree on it.
 	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
+	// PutSetting stores value under name, replacing what is stored.
+	PutSetting(ctx context.Context, name string, value []byte) error
 }
 
 // Digests records the sending of each user's daily email, one row per

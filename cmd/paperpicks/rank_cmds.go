@@ -32,6 +32,26 @@ func init() {
 				})
 			}
 		}})
+	register(&command{name: "train", usage: "", summary: "learn the model of the learned profile strategy from every user's likes now",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			return func(ctx context.Context, e *env, args []string) error {
+				if err := wantArgs(args, 0, "no arguments"); err != nil {
+					return err
+				}
+				return withApp(ctx, e, func(a *app) error {
+					start := time.Now()
+					m, err := a.ranker.Train(ctx)
+					if err != nil {
+						return err
+					}
+					if m == nil {
+						return report(e, map[string]any{"trained": false}, "the configured strategy ("+e.cfg.Rank.Strategy+") needs no model")
+					}
+					return report(e, map[string]any{"trained": true, "space": m.Space, "likes": m.Likes, "took_ms": time.Since(start).Milliseconds()},
+						fmt.Sprintf("model of %s learned from %d likes in %v", m.Space, m.Likes, time.Since(start).Round(time.Millisecond)))
+				})
+			}
+		}})
 	register(&command{name: "picks", usage: "USER_ID [--date YYYY-MM-DD]", summary: "a user's picks for a date (default: today in their time zone)",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			date := fs.String("date", "", "the date (default: today in the user's time zone)")

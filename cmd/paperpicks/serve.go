@@ -65,6 +65,9 @@ func serve(ctx context.Context, e *env) error {
 	}
 	base := baseURL(e, ln.Addr().String())
 	waitDelivery := a.startDelivery(ctx, e, web, base, sched)
+	// After the digests go out, the model of the learned strategy is
+	// retrained on the day's likes for the next run (minutes, not seconds).
+	sched.AfterRun(func(ctx context.Context, _ string) error { return a.ranker.TrainIfStale(ctx, 20*time.Hour) })
 	a.log.Info("listening", "url", base, "papers", a.catalog.Len(), "space", spaceName(a))
 	printWelcome(e, a, base, demo)
 	sched.Start(ctx)

@@ -37,3 +37,11 @@ func (s *Store) InitSetting(ctx context.Context, name string, value []byte) ([]b
 	}
 	return stored, nil
 }
+
+func (s *Store) PutSetting(ctx context.Context, name string, value []byte) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	if err != nil {
+		return classify(fmt.Errorf("put setting %s: %w", name, err))
+	}
+	return nil
+}

@@ -31,3 +31,12 @@ func (s *Store) InitSetting(ctx context.Context, name string, value []byte) ([]b
 	})
 	return stored, err
 }
+
+func (s *Store) PutSetting(ctx context.Context, name string, value []byte) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value); err != nil {
+			return fmt.Errorf("put setting %s: %w", name, err)
+		}
+		return nil
+	})
+}

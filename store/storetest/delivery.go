@@ -57,6 +57,15 @@ func testSettings(t *testing.T, s store.Store) {
 	if v, _ := s.InitSetting(ctx, "secret", []byte("other")); !bytes.Equal(v, got[0]) {
 		t.Errorf("a later InitSetting replaced the value: %v", v)
 	}
+	big := bytes.Repeat([]byte{7}, 1<<20) // a learned model is a MiB
+	for _, v := range [][]byte{[]byte("v1"), big} {
+		if err := s.PutSetting(ctx, "model", v); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetSetting(ctx, "model"); err != nil || !bytes.Equal(got, v) {
+			t.Errorf("after PutSetting: %d bytes, %v; want %d", len(got), err, len(v))
+		}
+	}
 }
 
 func testDigestClaims(t *testing.T, s store.Store) {
