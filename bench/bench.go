@@ -194,7 +194,18 @@ func (r *runner) measureBackend(ctx context.Context, st store.Store, backend str
 		return err
 	}
 	r.clock.t = r.day
-	ranker := rank.NewRanker(st, cat.Space, rank.DailyConfig{}, opt.Log, r.clock.Now)
+	// The default strategy, with its model trained as the service does
+	// after each run.
+	ranker := rank.NewRanker(st, cat.Space, rank.DailyConfig{Strategy: rank.Learned{Beta: 0.5}}, opt.Log, r.clock.Now)
+	t = time.Now()
+	model, err := ranker.Train(ctx)
+	if err != nil {
+		return err
+	}
+	if full {
+		r.rep.add(Row{Name: "model training of the learned strategy (after a run, not in it)", Value: time.Since(t).Seconds(), Unit: "s",
+			Note: fmt.Sprintf("whitening of %d papers and a transform learned from %d likes", cat.Len(), model.Likes)})
+	}
 	t = time.Now()
 	run, err := ranker.RunDaily(ctx, r.date)
 	if err != nil {

@@ -142,7 +142,7 @@ func Default() Config {
 		},
 		Ingest: Ingest{FetchTimeout: 30 * time.Second, FetchRetries: 3, MaxFetchBytes: 512 << 20,
 			UserAgent: "paperpicks/0.1 (+https://github.com/paperpicks/paperpicks)"},
-		Rank: Rank{Strategy: "mean", Schedule: "0 6 * * *", TimeZone: "UTC", Window: 24 * time.Hour,
+		Rank: Rank{Strategy: "learned", Schedule: "0 6 * * *", TimeZone: "UTC", Window: 24 * time.Hour,
 			TrendingDays: 7, TrendingHalfLife: 72 * time.Hour, RetryAfter: 5 * time.Minute},
 		Log:    Log{Level: "info", Format: "text"},
 		SMTP:   SMTP{Port: 587, TLS: "starttls", Timeout: 30 * time.Second},
