@@ -400,7 +400,7 @@ func (r *Ranker) save(ctx context.Context, date string, byUser map[string][]pape
 // which takes seconds; learning waits for Train after the run.
 func (r *Ranker) global(ctx context.Context, sp *catalog.Space) (*Global, error) {
 	mean := sp.Index.Mean()
-	if _, ok := r.cfg.Strategy.(CandidateTransformer); !ok {
+	if !NeedsModel(r.cfg.Strategy) {
 		return &Global{CatalogMean: mean}, nil
 	}
 	m, err := LoadModel(ctx, r.store, sp.Name())
@@ -413,6 +413,16 @@ func (r *Ranker) global(ctx context.Context, sp *catalog.Space) (*Global, error)
 	return m.Global(mean), nil
 }
 
+// NeedsModel reports whether a strategy reads a stored model: those that
+// transform candidates, and the per-user linear model.
+func NeedsModel(s Strategy) bool {
+	if _, ok := s.(CandidateTransformer); ok {
+		return true
+	}
+	m, ok := s.(interface{ NeedsModel() bool })
+	return ok && m.NeedsModel()
+}
+
 // Train learns the current space's model from every user's likes and
 // stores it for the next runs. It takes minutes on a large catalog, so it
 // runs after a daily run, not inside one.
@@ -421,7 +431,7 @@ func (r *Ranker) Train(ctx context.Context) (*Model, error) {
 	if sp == nil {
 		return nil, paperpicks.Errorf(paperpicks.EUNPROCESSABLE, "the catalog is empty")
 	}
-	if _, ok := r.cfg.Strategy.(CandidateTransformer); !ok {
+	if !NeedsModel(r.cfg.Strategy) {
 		return nil, nil // the strategy needs no model
 	}
 	start := time.Now()

@@ -62,3 +62,34 @@ func TestModelTrainStoreAndUse(t *testing.T) {
 		t.Error("a truncated model loaded")
 	}
 }
+
+func TestLinearProfilePrefersThePositives(t *testing.T) {
+	// A catalog spread over four directions; the user liked two papers
+	// along the first. The per-user model must score a new paper along
+	// the first direction above one along the catalog's common direction.
+	var rows [][]float32
+	for i := 0; i < 200; i++ {
+		v := make([]float32, 4)
+		v[i%4] = 1
+		v[(i+1)%4] = 0.3
+		rows = append(rows, v)
+	}
+	cat := rank.NewMatrix(rows, 4)
+	g, err := rank.NewGlobal(cat, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rank.Signals{Liked: []rank.Voted{{Vector: []float32{1, 0.1, 0, 0}}, {Vector: []float32{0.9, 0, 0.2, 0}}}}
+	p, ok := rank.Linear{Kappa: 4}.Build(s, g)
+	if !ok {
+		t.Fatal("no profile")
+	}
+	w := p.Vectors[0]
+	score := func(x []float32) float32 { return w[0]*x[0] + w[1]*x[1] + w[2]*x[2] + w[3]*x[3] }
+	if near, far := score([]float32{1, 0, 0, 0}), score([]float32{0, 0, 0, 1}); near <= far {
+		t.Errorf("score of a paper like the likes %.3f <= one unlike them %.3f", near, far)
+	}
+	if _, ok := (rank.Linear{Kappa: 4}).Build(&rank.Signals{}, g); ok {
+		t.Error("a user without likes got a profile")
+	}
+}

@@ -99,7 +99,7 @@ func PrepareCandidates(s Strategy, g *Global, cands Matrix) Matrix {
 
 // StrategyNames lists the strategies StrategyByName knows.
 func StrategyNames() []string {
-	return []string{"mean", "rocchio", "centered", "centroids", "nearest", "whitened", "learned"}
+	return []string{"mean", "rocchio", "centered", "centroids", "nearest", "linear", "whitened", "learned"}
 }
 
 // StrategyByName returns a strategy with its default parameters.
@@ -119,6 +119,8 @@ func StrategyByName(name string) (Strategy, error) {
 		return Whitened{Beta: 0.5}, nil
 	case "learned":
 		return Learned{Beta: 0.5}, nil
+	case "linear":
+		return Linear{Kappa: 4}, nil
 	}
 	return nil, paperpicks.FieldErrorf("strategy", "unknown profile strategy %q (known: %s)", name, strings.Join(StrategyNames(), ", "))
 }

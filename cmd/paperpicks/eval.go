@@ -175,7 +175,7 @@ func runEval(ctx context.Context, e *env, a evalArgs) error {
 	// training likes exactly as the service trains it after a daily run.
 	var model *rank.Model
 	for _, strat := range a.strategies {
-		if _, ok := strat.(rank.CandidateTransformer); ok && model == nil {
+		if rank.NeedsModel(strat) && model == nil {
 			start = time.Now()
 			if model, err = rank.TrainModel(ctx, app.store, sp, true, rank.DefaultLearnConfig(), time.Now()); err != nil {
 				return err
