@@ -55,18 +55,27 @@ func (c *Catalog) IngestReader(ctx context.Context, r io.Reader, f ingest.Format
 	if c.cfg.AllowUntitled {
 		opts = append(opts, ingest.AllowUntitled())
 	}
-	err := ingest.Parse(ctx, r, f, func(it ingest.Item) error {
-		if it.Problem != "" {
-			sum.Skipped = append(sum.Skipped, Skip{Pos: it.Pos, Reason: it.Problem})
-			return nil
+	parse := func() error {
+		err := ingest.Parse(ctx, r, f, func(it ingest.Item) error {
+			if it.Problem != "" {
+				sum.Skipped = append(sum.Skipped, Skip{Pos: it.Pos, Reason: it.Problem})
+				return nil
+			}
+			return b.add(ctx, it.Paper)
+		}, opts...)
+		if err != nil {
+			b.wait()
+			return err
 		}
-		return b.add(ctx, it.Paper)
-	}, opts...)
-	if err != nil {
-		b.wait()
-		return sum, err
+		return b.finish(ctx)
 	}
-	return sum, b.finish(ctx)
+	// A long ingest retrains the index's inverted file once at its end, not
+	// at every doubling on the way (new papers join their nearest lists
+	// meanwhile).
+	if sp := c.space.Load(); sp != nil {
+		return sum, sp.Index.Bulk(parse)
+	}
+	return sum, parse()
 }
 
 // IngestPapers ingests papers that are already parsed (the HTTP API's JSON
