@@ -157,10 +157,15 @@ func (r *runner) measureBackend(ctx context.Context, st store.Store, backend str
 	if err != nil {
 		return err
 	}
-	rate := float64(sum.Added) / time.Since(t).Seconds()
-	r.rep.add(Row{Name: fmt.Sprintf("ingest + local embed + store, %s", backend), Value: rate, Unit: "papers/s",
+	rest := time.Since(t)
+	rate := float64(sum.Added) / rest.Seconds()
+	fromEmpty := float64(opt.Papers) / (fit + rest).Seconds()
+	r.rep.add(Row{Name: fmt.Sprintf("ingest + local embed + store, %s, into an empty catalog", backend), Value: fromEmpty, Unit: "papers/s",
+		Budget: "≥ 5,000 papers/s", Pass: check(fromEmpty >= 5000),
+		Note: fmt.Sprintf("%d papers in %v, including the first fit of the embedder on the first %d (%v with storing them)", opt.Papers, (fit + rest).Round(time.Millisecond), first, fit.Round(time.Millisecond))})
+	r.rep.add(Row{Name: fmt.Sprintf("ingest + local embed + store, %s, fitted embedder", backend), Value: rate, Unit: "papers/s",
 		Budget: "≥ 5,000 papers/s", Pass: check(rate >= 5000),
-		Note: fmt.Sprintf("%d papers with a fitted embedder; fitting on the first %d and storing them took %v", sum.Added, first, fit.Round(time.Millisecond))})
+		Note: fmt.Sprintf("the other %d papers, the steady state of a catalog that has an embedder", sum.Added)})
 	if full {
 		opt.Stage("refit")
 		t = time.Now()

@@ -18,9 +18,59 @@ import (
 // vectors every query is exact.
 type ivf struct {
 	centroids Matrix
-	lists     [][]int32 // row indices per list
-	assign    []int32   // list of each row; -1 when not assigned
-	trained   int       // rows when the centroids were trained
+	lists     []ivfList
+	assign    []int32 // list of each row
+	trained   int     // rows when the centroids were trained
+}
+
+// ivfList holds a list's rows with their vectors quantized to int8 (one
+// scale per row), stored one after another. A probe streams these codes
+// in order, a quarter of the bytes of the float32 rows, which at 100k
+// papers are scattered over 200 MB; the best few by the approximate score
+// are then rescored exactly (see probe).
+type ivfList struct {
+	rows   []int32
+	codes  []int8 // row j's codes are codes[j*dim : (j+1)*dim]
+	scales []float32
+}
+
+func (l *ivfList) add(r int32, v []float32) {
+	l.rows = append(l.rows, r)
+	l.codes = append(l.codes, make([]int8, len(v))...)
+	l.scales = append(l.scales, quantize(v, l.codes[len(l.codes)-len(v):]))
+}
+
+// remove takes row r out of the list, moving the last row into its slot.
+func (l *ivfList) remove(r int32, dim int) {
+	for j, x := range l.rows {
+		if x != r {
+			continue
+		}
+		last := len(l.rows) - 1
+		l.rows[j], l.scales[j] = l.rows[last], l.scales[last]
+		copy(l.codes[j*dim:(j+1)*dim], l.codes[last*dim:])
+		l.rows, l.scales, l.codes = l.rows[:last], l.scales[:last], l.codes[:last*dim]
+		return
+	}
+}
+
+// quantize writes v as int8 codes scaled by its largest magnitude and
+// returns the scale: v[i] ≈ scale·dst[i], with an error of at most half a
+// step (scale/2) per component.
+func quantize(v []float32, dst []int8) float32 {
+	var m float32
+	for _, x := range v {
+		m = max(m, x, -x)
+	}
+	if m == 0 {
+		clear(dst)
+		return 0
+	}
+	inv := 127 / m
+	for i, x := range v {
+		dst[i] = int8(math.Round(float64(x * inv)))
+	}
+	return m / 127
 }
 
 // Options tune the approximate search.
@@ -97,7 +147,7 @@ func (ix *Index) buildIVF(n int) {
 	ix.mu.RUnlock()
 	centroids := kmeans(ctx, sample, lists, 8, rng)
 
-	assign := make([]int32, n)
+	f := &ivf{centroids: centroids, lists: make([]ivfList, lists), assign: make([]int32, n), trained: n}
 	for lo := 0; lo < n; lo += chunkRows {
 		hi := min(lo+chunkRows, n)
 		ix.mu.RLock()
@@ -108,22 +158,22 @@ func (ix *Index) buildIVF(n int) {
 		ix.mu.RUnlock()
 		nearest, _ := TopK(ctx, queries, centroids, 1, nil)
 		for i, s := range nearest {
-			assign[lo+i] = int32(s[0].Cand)
+			l := int32(s[0].Cand)
+			f.assign[lo+i] = l
+			f.lists[l].add(int32(lo+i), queries[i][0])
 		}
 	}
 
+	// Rows added or changed since their copy above are placed again.
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	f := &ivf{centroids: centroids, lists: make([][]int32, lists), trained: n}
-	f.assign = append(assign, make([]int32, len(ix.ids)-n)...)
+	f.assign = append(f.assign, make([]int32, len(ix.ids)-n)...)
 	for r := n; r < len(ix.ids); r++ {
+		f.assign[r] = -1
 		ix.dirtyRows[int32(r)] = true
 	}
 	for r := range ix.dirtyRows {
-		f.assign[r] = f.nearestList(ix.row(int(r)))
-	}
-	for r, l := range f.assign {
-		f.lists[l] = append(f.lists[l], int32(r))
+		f.replace(int(r), ix.row(int(r)), ix.dim)
 	}
 	ix.ivf, ix.building, ix.dirtyRows = f, false, nil
 	ix.ivfBuilt = time.Since(start)
@@ -147,32 +197,38 @@ func (ix *Index) place(r int) {
 	if ix.building {
 		ix.dirtyRows[int32(r)] = true
 	}
-	f := ix.ivf
-	if f == nil {
-		return
+	if ix.ivf != nil {
+		ix.ivf.replace(r, ix.row(r), ix.dim)
 	}
-	l := f.nearestList(ix.row(r))
-	if r < len(f.assign) {
-		old := f.assign[r]
-		if old == l {
-			return
-		}
-		list := f.lists[old]
-		for i, x := range list {
-			if int(x) == r {
-				f.lists[old] = append(list[:i], list[i+1:]...)
-				break
-			}
-		}
-	} else {
-		f.assign = append(f.assign, make([]int32, r+1-len(f.assign))...)
-	}
-	f.assign[r] = l
-	f.lists[l] = append(f.lists[l], int32(r))
 }
 
-// probe scores the rows of the nprobe lists nearest to q (caller holds the
-// read lock).
+// replace (re)files row r, whose vector is v, in its nearest list; its
+// codes are rewritten even when the list stays, as the vector may have
+// changed.
+func (f *ivf) replace(r int, v []float32, dim int) {
+	if r >= len(f.assign) {
+		n := len(f.assign)
+		f.assign = append(f.assign, make([]int32, r+1-n)...)
+		for i := n; i <= r; i++ {
+			f.assign[i] = -1
+		}
+	}
+	if old := f.assign[r]; old >= 0 {
+		f.lists[old].remove(int32(r), dim)
+	}
+	l := f.nearestList(v)
+	f.assign[r] = l
+	f.lists[l].add(int32(r), v)
+}
+
+// shortlistFor is how many rows, best by their quantized score, a probe
+// rescores exactly to return k: the int8 error (a few thousandths of a
+// score) can only swap rows whose scores are that close.
+func shortlistFor(k int) int { return max(4*k, 40) }
+
+// probe scores the rows of the nprobe lists nearest to q by their int8
+// codes, then rescores the shortlist from the float32 rows (caller holds
+// the read lock).
 func (ix *Index) probe(q []float32, k, self int) []Scored {
 	f := ix.ivf
 	cs := make([]float32, f.centroids.Rows)
@@ -183,31 +239,34 @@ func (ix *Index) probe(q []float32, k, self int) []Scored {
 	}
 	nprobe := ix.opt.nprobeFor(len(cs))
 	sort.Slice(order, func(a, b int) bool { return cs[order[a]] > cs[order[b]] })
-	var h minHeap
-	qv := blas32.Vector{N: ix.dim, Inc: 1, Data: q}
-	offer := func(i int, s float32) {
-		if i != self && ix.live[i] {
-			h.offer(Scored{Cand: i, Score: s}, k, false)
-		}
-	}
-	four := hasDot4 && ix.dim%16 == 0
+	var short minHeap
+	shortlist := shortlistFor(k)
+	q16 := make([]int16, ix.dim)
+	qscale := quantizeQuery(q, q16)
+	var buf [512]int32
 	for _, l := range order[:nprobe] {
-		rows := f.lists[l]
-		j := 0
-		if four {
-			for ; j+4 <= len(rows); j += 4 {
-				a, b, c, d := int(rows[j]), int(rows[j+1]), int(rows[j+2]), int(rows[j+3])
-				sa, sb, sc, sd := dot4(q, ix.row(a), ix.row(b), ix.row(c), ix.row(d))
-				offer(a, sa)
-				offer(b, sb)
-				offer(c, sc)
-				offer(d, sd)
+		list := &f.lists[l]
+		scores := buf[:]
+		if len(list.rows) > len(buf) {
+			scores = make([]int32, len(list.rows))
+		}
+		scores = scores[:len(list.rows)]
+		scoreCodes(q16, list.codes, ix.dim, scores)
+		for j, is := range scores {
+			s := float32(is) * qscale * list.scales[j]
+			if len(short) == shortlist && s < short[0].Score {
+				continue // the common case, decided without a call
+			}
+			if i := int(list.rows[j]); i != self && ix.live[i] {
+				short.offer(Scored{Cand: i, Score: s}, shortlist, false)
 			}
 		}
-		for ; j < len(rows); j++ {
-			i := int(rows[j])
-			offer(i, blas32.Dot(qv, blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(i)}))
-		}
+	}
+	var h minHeap
+	qv := blas32.Vector{N: ix.dim, Inc: 1, Data: q}
+	for _, s := range short {
+		s.Score = blas32.Dot(qv, blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(s.Cand)})
+		h.offer(s, k, false)
 	}
 	return h
 }
@@ -254,4 +313,59 @@ func kmeans(ctx context.Context, m Matrix, k, iters int, rng *rand.Rand) Matrix 
 		}
 	}
 	return c
+}
+
+// queryRange is the largest int16 magnitude of a query of dim components
+// whose dot products with int8 codes cannot overflow int32: dim·127·r
+// must stay below 2³¹. At 512 dimensions that is the full 32767; the
+// rounding of even an 11-bit query (8192 dimensions) is negligible beside
+// the codes'.
+func queryRange(dim int) int {
+	return min(32767, math.MaxInt32/(127*max(dim, 1)))
+}
+
+// codesKernelMax is the largest dimension the integer kernel takes.
+const codesKernelMax = 8192
+
+// quantizeQuery writes q as integers in ±queryRange(len(q)) and returns
+// the scale, as quantize does for rows.
+func quantizeQuery(q []float32, dst []int16) float32 {
+	var m float32
+	for _, x := range q {
+		m = max(m, x, -x)
+	}
+	if m == 0 {
+		clear(dst)
+		return 0
+	}
+	r := float32(queryRange(len(q)))
+	inv := r / m
+	for i, x := range q {
+		dst[i] = int16(math.Round(float64(x * inv)))
+	}
+	return m / r
+}
+
+// scoreCodes writes the integer dot product of q with each row of codes,
+// four rows at a time through the assembly kernel where the CPU has it.
+func scoreCodes(q []int16, codes []int8, dim int, scores []int32) {
+	j := 0
+	if hasDot4 && dim%32 == 0 && dim > 0 && dim <= codesKernelMax {
+		for ; j+4 <= len(scores); j += 4 {
+			c := codes[j*dim : (j+4)*dim]
+			scores[j], scores[j+1], scores[j+2], scores[j+3] = dot4Codes(q[:dim], c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
+		}
+	}
+	for ; j < len(scores); j++ {
+		scores[j] = dotCodes(q[:dim], codes[j*dim:(j+1)*dim])
+	}
+}
+
+// dotCodes is the kernel's portable form.
+func dotCodes(q []int16, c []int8) int32 {
+	var s int32
+	for i, x := range c[:len(q)] {
+		s += int32(q[i]) * int32(x)
+	}
+	return s
 }

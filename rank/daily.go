@@ -112,7 +112,7 @@ func (r *Ranker) RunDaily(ctx context.Context, date string) (*store.Run, error) 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	start := r.now()
+	start, wall := r.now(), time.Now() // the record's times follow the clock; durations are wall time
 	cutoff := start
 	if prev, err := r.store.GetRun(ctx, date); err == nil && !prev.Cutoff.IsZero() {
 		cutoff = prev.Cutoff
@@ -133,7 +133,7 @@ func (r *Ranker) RunDaily(ctx context.Context, date string) (*store.Run, error) 
 	if ferr := r.store.FinishRun(context.WithoutCancel(ctx), run); ferr != nil && err == nil {
 		err = ferr
 	}
-	took := run.FinishedAt.Sub(start)
+	took := time.Since(wall)
 	if r.OnRun != nil {
 		r.OnRun(run, took)
 	}
