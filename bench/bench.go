@@ -39,6 +39,7 @@ type Options struct {
 	Workers                   int // concurrent HTTP clients
 	PeerUsers                 int // users whose one-query-per-user peer is timed
 	Local                     embed.LocalConfig
+	Binary                    string // the paperpicks binary; when set, the service's memory is measured in a process of its own
 	Log                       *slog.Logger
 	Stage                     func(name string) // progress
 }
@@ -379,9 +380,15 @@ func (r *runner) measureHTTP(ctx context.Context, st store.Store, cat *catalog.C
 			runtime.GOMAXPROCS(0), ms(fbLat.P50), ms(fbLat.P99), opt.Workers, ms(fb.P50), ms(fb.P99), fb.Requests+fbLat.Requests, fb.Errors+fbLat.Errors)})
 
 	if full {
-		rss, peak := memory()
-		r.rep.add(Row{Name: fmt.Sprintf("resident memory, %d papers + %d users", cat.Len(), len(r.w.Users)), Value: float64(rss) / (1 << 20), Unit: "MiB",
-			Budget: "≤ 1.5 GiB", Pass: check(rss <= 1536<<20), Note: fmt.Sprintf("peak %d MiB (the whole benchmark process)", peak>>20)})
+		if opt.Binary != "" {
+			hs.Close()
+			return r.measureService(ctx, cat.Len())
+		}
+		// Without the binary, the benchmark's own process stands in: an
+		// upper bound, as it also holds the workload.
+		rss, peak := memoryOf(os.Getpid())
+		r.rep.add(Row{Name: fmt.Sprintf("resident memory, %d papers + %d users (the benchmark process)", cat.Len(), len(r.w.Users)), Value: float64(rss) / (1 << 20), Unit: "MiB",
+			Budget: "≤ 1.5 GiB", Pass: check(rss <= 1536<<20), Note: fmt.Sprintf("peak %d MiB; it also holds the generated workload", peak>>20)})
 	}
 	return nil
 }
@@ -416,24 +423,6 @@ func recallAt10(ctx context.Context, sp *catalog.Space, papers []paperpicks.Pape
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// memory reads the process's resident and peak resident set from /proc.
-func memory() (rss, peak int64) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		var kb int64
-		if n, _ := fmt.Sscanf(line, "VmRSS: %d kB", &kb); n == 1 {
-			rss = kb << 10
-		}
-		if n, _ := fmt.Sscanf(line, "VmHWM: %d kB", &kb); n == 1 {
-			peak = kb << 10
-		}
-	}
-	return rss, peak
-}
 
 // machine describes where the benchmark ran.
 func machine() string {

@@ -39,6 +39,9 @@ func init() {
 				log := newLogger(e.cfg, e.stderr)
 				opt.Dir, opt.PostgresURL, opt.Seed, opt.Duration, opt.Log = dir, *pg, *seed, *dur, log
 				opt.Local.Dim = e.cfg.Embedder.Dim
+				if opt.Binary, err = os.Executable(); err != nil {
+					return err
+				}
 				opt.Stage = func(s string) { log.Info("bench", "stage", s) }
 				rep, err := bench.Run(ctx, opt)
 				if err != nil {

@@ -65,6 +65,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	jsonOut := global.Bool("json", false, "machine-readable JSON output")
 	cfgFile := global.String("config", "", "configuration file (default: <data>/paperpicks.toml when it exists; env PAPERPICKS_CONFIG)")
 	cpuprofile := global.String("cpuprofile", "", "write a CPU profile of the command to this file (go tool pprof)")
+	memprofile := global.String("memprofile", "", "write a heap profile to this file when the command ends (go tool pprof; -sample_index=alloc_space shows what allocated most)")
 	global.Usage = func() { usage(stderr, global) }
 	if err := global.Parse(args); err != nil {
 		return err
@@ -121,6 +122,14 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memprofile != "" {
+		defer func() {
+			if f, err := os.Create(*memprofile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	return runCmd(ctx, &env{cfg: cfg, json: *jsonOut, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}, pos)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,4 +68,50 @@ func BenchmarkUpsertPapers(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkApplyFeedback measures durable feedback from 16 concurrent
+// writers over 200 users, each event updating a 512-dimensional profile.
+//
+//	PAPERPICKS_TEST_POSTGRES_URL=... go test -run - -bench ApplyFeedback ./store/postgres
+func BenchmarkApplyFeedback(b *testing.B) {
+	s := open(b, pgtest.NewDatabase(b))
+	ctx := context.Background()
+	const users, papers, dim = 200, 1000, 512
+	batch := make([]store.PaperVector, papers)
+	for i := range batch {
+		p := paperpicks.Paper{ID: fmt.Sprintf("2601.%05d", i), Title: "A title", Abstract: "An abstract."}
+		batch[i] = store.PaperVector{Paper: p, TextHash: paperpicks.TextHash(p.Text()), Vector: make([]float32, dim)}
+	}
+	if _, err := s.UpsertPapers(ctx, "sp", batch, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	for u := range users {
+		if err := s.CreateUser(ctx, &paperpicks.User{ID: fmt.Sprintf("u%03d", u), TimeZone: "UTC", PicksPerDay: 10, CreatedAt: time.Now()}, fmt.Sprintf("hash%03d", u)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	update := func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error {
+		if p.UpSum == nil {
+			p.UpSum, p.DownSum = make([]float32, dim), make([]float32, dim)
+		}
+		p.UpSum[0]++
+		p.UpW++
+		return nil
+	}
+	values := []paperpicks.Vote{paperpicks.VoteUp, paperpicks.VoteDown, paperpicks.VoteNone}
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(n.Add(1))
+			f := paperpicks.Feedback{UserID: fmt.Sprintf("u%03d", i*7919%users), PaperID: fmt.Sprintf("2601.%05d", i%papers), Value: values[i%3], At: time.Now()}
+			if _, err := s.ApplyFeedback(ctx, f, "sp", update); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -22,7 +22,8 @@ type querier interface {
 // ApplyFeedback serializes a user's feedback by locking the user's row
 // (FOR NO KEY UPDATE, so inserts referencing the user need not wait),
 // which makes the log order the order profiles saw the events even with
-// several instances writing.
+// several instances writing. Reads and writes go in one pipelined batch
+// each: with BEGIN and COMMIT, four round trips per event.
 func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error) (bool, error) {
 	switch {
 	case !storable(f.UserID):
@@ -33,10 +34,10 @@ func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space 
 	var changed bool
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		changed = false
-		// One round trip for the lock and both lookups.
 		var b pgx.Batch
 		var userFound, paperFound bool
 		var prev *store.Vote
+		var p *store.ProfileSums
 		b.Queue(`SELECT true FROM users WHERE id = $1 FOR NO KEY UPDATE`, f.UserID).QueryRow(func(r pgx.Row) error {
 			if err := r.Scan(&userFound); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
@@ -59,6 +60,17 @@ func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space 
 			prev = &v
 			return nil
 		})
+		// Read after the lock above, in the same batch.
+		b.Queue(`SELECT `+profileColumns+` FROM profiles WHERE user_id = $1`, f.UserID).QueryRow(func(r pgx.Row) error {
+			var err error
+			switch p, err = scanProfile(r); {
+			case errors.Is(err, pgx.ErrNoRows):
+				p = &store.ProfileSums{UserID: f.UserID}
+				return nil
+			default:
+				return err
+			}
+		})
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return fmt.Errorf("feedback: %w", err)
 		}
@@ -69,45 +81,42 @@ func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space 
 			return paperpicks.NotFound("paper", f.PaperID)
 		}
 
-		if _, err := tx.Exec(ctx, `INSERT INTO feedback_events (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)`,
-			f.UserID, f.PaperID, string(f.Value), ts(f.At)); err != nil {
-			return fmt.Errorf("feedback log: %w", err)
-		}
-		if changed = !sameVote(prev, f.Value); !changed {
-			return nil
-		}
-		var err error
-		if f.Value == paperpicks.VoteNone {
-			_, err = tx.Exec(ctx, `DELETE FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID)
-		} else {
-			_, err = tx.Exec(ctx, `INSERT INTO votes (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (user_id, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at`,
-				f.UserID, f.PaperID, string(f.Value), ts(f.At))
-		}
-		if err != nil {
-			return fmt.Errorf("feedback state: %w", err)
-		}
-		p, err := getProfile(ctx, tx, f.UserID)
-		if paperpicks.IsCode(err, paperpicks.ENOTFOUND) {
-			p, err = &store.ProfileSums{UserID: f.UserID}, nil
-		}
-		if err != nil {
-			return err
-		}
-		var rebuild []paperpicks.Feedback
-		if p.Space != space {
-			if rebuild, err = feedbackLog(ctx, tx, f.UserID); err != nil {
-				return err
+		var w pgx.Batch
+		w.Queue(`INSERT INTO feedback_events (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)`,
+			f.UserID, f.PaperID, string(f.Value), ts(f.At))
+		if changed = !sameVote(prev, f.Value); changed {
+			if f.Value == paperpicks.VoteNone {
+				w.Queue(`DELETE FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID)
+			} else {
+				w.Queue(`INSERT INTO votes (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)
+					ON CONFLICT (user_id, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at`,
+					f.UserID, f.PaperID, string(f.Value), ts(f.At))
 			}
 		}
-		if err := update(prev, p, rebuild); err != nil {
+		if !changed || p.Space != space {
+			// Nothing more to compute, or a profile from another space is
+			// rebuilt from the log, which must hold this event first.
+			if err := tx.SendBatch(ctx, &w).Close(); err != nil {
+				return fmt.Errorf("feedback log: %w", err)
+			}
+			if !changed {
+				return nil
+			}
+			rebuild, err := feedbackLog(ctx, tx, f.UserID)
+			if err != nil {
+				return err
+			}
+			if err := update(prev, p, rebuild); err != nil {
+				return err
+			}
+			w = pgx.Batch{}
+		} else if err := update(prev, p, nil); err != nil {
 			return err
 		}
 		p.Space = space
-		var pb pgx.Batch
-		queueProfile(&pb, p)
-		if err := tx.SendBatch(ctx, &pb).Close(); err != nil {
-			return fmt.Errorf("put profile: %w", err)
+		queueProfile(&w, p)
+		if err := tx.SendBatch(ctx, &w).Close(); err != nil {
+			return fmt.Errorf("feedback: %w", err)
 		}
 		return nil
 	})
