@@ -16,6 +16,10 @@ type Config struct {
 	AdminToken string `toml:"admin_token" help:"token for admin routes (POST /v1/papers, /v1/admin/*); empty disables them" secret:"true"`
 	Demo       bool   `toml:"demo" flag:"demo" help:"on first start with an empty data directory, load the sample catalog"`
 	Secret     string `toml:"secret" help:"key that signs email links and web sessions (at least 32 characters); empty: generated once and kept in the store, shared by every instance" secret:"true"`
+	// MemoryLimitMiB is Go's soft memory limit (runtime/debug.SetMemoryLimit):
+	// the garbage collector works harder near it instead of letting the
+	// heap double, which bounds the peak of a daily run.
+	MemoryLimitMiB int64 `toml:"memory_limit_mib" help:"soft memory limit of the process in MiB: the garbage collector keeps the heap under it where it can (0: none, or GOMEMLIMIT)"`
 
 	HTTP     HTTP     `toml:"http"`
 	Store    Store    `toml:"store"`

@@ -195,6 +195,8 @@ func (c *Config) Validate() error {
 		return bad("data", "must not be empty")
 	case c.HTTP.Addr == "":
 		return bad("http.addr", "must not be empty")
+	case c.MemoryLimitMiB < 0:
+		return bad("memory_limit_mib", "must not be negative, got %d", c.MemoryLimitMiB)
 	case c.HTTP.MaxBodyBytes < 1024:
 		return bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)
 	case c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.IdleTimeout <= 0:

@@ -200,6 +200,37 @@ func (ix *Index) AddedAt(id string) (time.Time, bool) {
 	return time.Unix(ix.added[i], 0).UTC(), true
 }
 
+// Rows returns the row of each id that is indexed, for BestMatchRows: an
+// int32 is a quarter of a string header, which matters for the millions
+// of likes a daily run holds.
+func (ix *Index) Rows(ids []string) []int32 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := make([]int32, 0, len(ids))
+	for _, id := range ids {
+		if i, ok := ix.pos[id]; ok {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
+
+// BestMatchRows is BestMatch over rows from Rows.
+func (ix *Index) BestMatchRows(rows []int32, q []float32) (best string, score float32, ok bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	for _, r := range rows {
+		i := int(r)
+		if i >= len(ix.ids) || !ix.live[i] {
+			continue
+		}
+		if s := blas32.Dot(blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(i)}, blas32.Vector{N: ix.dim, Inc: 1, Data: q}); !ok || s > score {
+			best, score, ok = ix.ids[i], s, true
+		}
+	}
+	return best, score, ok
+}
+
 // BestMatch returns which of ids has the largest dot product with q, for
 // explaining a pick by the liked paper closest to it. ok is false when
 // none of ids is indexed.

@@ -33,55 +33,67 @@ type Built struct {
 // catalog mean, and a model's transforms for the strategies that use
 // them); BuildProfiles adds the mean liked vector over all users.
 func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strategy Strategy, g *Global) (*Built, error) {
-	var sums []*store.ProfileSums
-	err := st.ScanProfiles(ctx, func(p *store.ProfileSums) error {
-		if p.Space == vs.Name() {
-			sums = append(sums, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	g = &Global{CatalogMean: g.CatalogMean, Whitening: g.Whitening, Learned: g.Learned}
-	// The mean liked vector over all users, each like weighted equally.
+	// The profiles are read twice rather than held: at 100k users their
+	// running sums are 400 MB. First the mean liked vector over all users,
+	// each like weighted equally.
 	var total float64
-	for _, p := range sums {
-		if p.UpW <= 1e-6 {
-			continue
+	err := st.ScanProfiles(ctx, func(p *store.ProfileSums) error {
+		if p.Space != vs.Name() || p.UpW <= 1e-6 {
+			return nil
 		}
 		if g.LikesMean == nil {
 			g.LikesMean = make([]float32, len(p.UpSum))
 		}
 		axpy(g.LikesMean, p.UpSum, 1)
 		total += p.UpW
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if total > 0 {
 		g.LikesMean = scaled(g.LikesMean, 1/total)
 	}
+	// Then each profile as it streams by. Strategies that need the liked
+	// vectors keep the sums until the scan is over, as their votes are
+	// read with further queries.
 	b := &Built{Global: g}
-	for _, p := range sums {
+	add := func(userID string, sig *Signals) {
+		if prof, ok := strategy.Build(sig, g); ok {
+			b.Users = append(b.Users, userID)
+			b.Profiles = append(b.Profiles, prof)
+		}
+	}
+	var needLiked []*store.ProfileSums
+	err = st.ScanProfiles(ctx, func(p *store.ProfileSums) error {
+		switch {
+		case p.Space != vs.Name():
+		case strategy.NeedsLiked():
+			needLiked = append(needLiked, p)
+		default:
+			add(p.UserID, SignalsOf(p))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range needLiked {
 		sig := SignalsOf(p)
-		if strategy.NeedsLiked() {
-			votes, err := st.Votes(ctx, p.UserID)
-			if err != nil {
-				return nil, err
+		votes, err := st.Votes(ctx, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range votes {
+			if v.Value != "up" {
+				continue
 			}
-			for _, v := range votes {
-				if v.Value != "up" {
-					continue
-				}
-				if vec, ok := vs.Vector(v.PaperID); ok {
-					sig.Liked = append(sig.Liked, Voted{PaperID: v.PaperID, Vector: vec})
-				}
+			if vec, ok := vs.Vector(v.PaperID); ok {
+				sig.Liked = append(sig.Liked, Voted{PaperID: v.PaperID, Vector: vec})
 			}
 		}
-		prof, ok := strategy.Build(sig, g)
-		if !ok {
-			continue
-		}
-		b.Users = append(b.Users, p.UserID)
-		b.Profiles = append(b.Profiles, prof)
+		add(p.UserID, sig)
 	}
 	return b, nil
 }

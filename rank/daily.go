@@ -148,8 +148,8 @@ func (r *Ranker) RunDaily(ctx context.Context, date string) (*store.Run, error) 
 // userState is what one user's picks are chosen from.
 type userState struct {
 	user  *paperpicks.User
-	seen  []string // voted or picked before: never picked again
-	liked []string // up votes, to explain picks
+	seen  []string // voted or picked before, among the papers this run may pick: never picked again
+	liked []int32  // up votes as index rows, to explain picks
 	picks []paperpicks.Pick
 }
 
@@ -186,12 +186,50 @@ func (r *Ranker) rank(ctx context.Context, date string, cutoff time.Time) (int, 
 	for _, u := range list {
 		states[u.ID] = &userState{user: u}
 	}
+	// Only papers this run may pick are worth remembering as seen: the
+	// candidates, trending and the recent ones that fill. At 100k users
+	// with millions of votes, keeping every id would cost hundreds of MB.
+	candIDs, cands := sp.Index.Since(cutoff.Add(-r.cfg.Window), cutoff.Add(time.Second))
+	trending, err := Trending(ctx, r.store, sp.Index, cutoff, r.cfg.TrendingDays, r.cfg.TrendingHalfLife, 200)
+	if err != nil {
+		return 0, 0, err
+	}
+	recent := sp.Index.Recent(recentPool, cutoff.Add(time.Second), nil)
+	pickable := make(map[string]bool, len(candIDs)+len(trending)+len(recent))
+	for _, id := range candIDs {
+		pickable[id] = true
+	}
+	for _, t := range trending {
+		pickable[t.PaperID] = true
+	}
+	for _, id := range recent {
+		pickable[id] = true
+	}
 	err = r.store.ScanVotes(ctx, func(uid string, votes []store.Vote) error {
-		if st := states[uid]; st != nil {
-			for _, v := range votes {
+		st := states[uid]
+		if st == nil {
+			return nil
+		}
+		var up []string
+		for _, v := range votes {
+			if pickable[v.PaperID] {
 				st.seen = append(st.seen, v.PaperID)
-				if v.Value == paperpicks.VoteUp {
-					st.liked = append(st.liked, v.PaperID)
+			}
+			if v.Value == paperpicks.VoteUp {
+				up = append(up, v.PaperID)
+			}
+		}
+		st.liked = sp.Index.Rows(up)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	err = r.store.ScanPicked(ctx, date, func(uid string, ids []string) error {
+		if st := states[uid]; st != nil {
+			for _, id := range ids {
+				if pickable[id] {
+					st.seen = append(st.seen, id)
 				}
 			}
 		}
@@ -200,28 +238,13 @@ func (r *Ranker) rank(ctx context.Context, date string, cutoff time.Time) (int, 
 	if err != nil {
 		return 0, 0, err
 	}
-	err = r.store.ScanPicked(ctx, date, func(uid string, ids []string) error {
-		if st := states[uid]; st != nil {
-			st.seen = append(st.seen, ids...)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, 0, err
-	}
 
-	candIDs, cands := sp.Index.Since(cutoff.Add(-r.cfg.Window), cutoff.Add(time.Second))
 	r.stats.Candidates = cands.Rows
 	lap(&r.stats.Load)
 	if err := r.personal(ctx, sp, states, candIDs, cands); err != nil {
 		return 0, 0, err
 	}
 	phase = time.Now()
-	trending, err := Trending(ctx, r.store, sp.Index, cutoff, r.cfg.TrendingDays, r.cfg.TrendingHalfLife, 200)
-	if err != nil {
-		return 0, 0, err
-	}
-	recent := sp.Index.Recent(recentPool, cutoff.Add(time.Second), nil)
 
 	byUser := make(map[string][]paperpicks.Pick, len(states))
 	total := 0
@@ -337,7 +360,7 @@ func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[str
 				}
 				for _, s := range chosen {
 					p := paperpicks.Pick{PaperID: candIDs[s.Cand], Score: float64(s.Score), Kind: paperpicks.PickPersonal}
-					if why, _, ok := sp.Index.BestMatch(st.liked, cands.Row(s.Cand)); ok {
+					if why, _, ok := sp.Index.BestMatchRows(st.liked, cands.Row(s.Cand)); ok {
 						p.Reason = why
 					}
 					st.picks = append(st.picks, p)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -111,6 +112,9 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	cfg, err := config.Load(*cfgFile, environ, cfgFlags)
 	if err != nil {
 		return err
+	}
+	if cfg.MemoryLimitMiB > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimitMiB << 20)
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
