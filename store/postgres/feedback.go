@@ -22,8 +22,9 @@ type querier interface {
 // ApplyFeedback serializes a user's feedback by locking the user's row
 // (FOR NO KEY UPDATE, so inserts referencing the user need not wait),
 // which makes the log order the order profiles saw the events even with
-// several instances writing. Reads and writes go in one pipelined batch
-// each: with BEGIN and COMMIT, four round trips per event.
+// several instances writing. Events arriving together share one
+// transaction (see group.go); each event's reads and writes go in one
+// pipelined batch each.
 func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space string, update func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error) (bool, error) {
 	switch {
 	case !storable(f.UserID):
@@ -31,96 +32,98 @@ func (s *Store) ApplyFeedback(ctx context.Context, f paperpicks.Feedback, space 
 	case !storable(f.PaperID):
 		return false, paperpicks.NotFound("paper", f.PaperID)
 	}
-	var changed bool
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		changed = false
-		var b pgx.Batch
-		var userFound, paperFound bool
-		var prev *store.Vote
-		var p *store.ProfileSums
-		b.Queue(`SELECT true FROM users WHERE id = $1 FOR NO KEY UPDATE`, f.UserID).QueryRow(func(r pgx.Row) error {
-			if err := r.Scan(&userFound); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			return nil
-		})
-		b.Queue(`SELECT EXISTS (SELECT 1 FROM papers WHERE id = $1)`, f.PaperID).QueryRow(func(r pgx.Row) error {
-			return r.Scan(&paperFound)
-		})
-		b.Queue(`SELECT value, at FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID).QueryRow(func(r pgx.Row) error {
-			var v store.Vote
-			var at pgtype.Timestamptz
-			switch err := r.Scan(&v.Value, &at); {
-			case errors.Is(err, pgx.ErrNoRows):
-				return nil
-			case err != nil:
-				return err
-			}
-			v.PaperID, v.At = f.PaperID, fromTS(at)
-			prev = &v
-			return nil
-		})
-		// Read after the lock above, in the same batch.
-		b.Queue(`SELECT `+profileColumns+` FROM profiles WHERE user_id = $1`, f.UserID).QueryRow(func(r pgx.Row) error {
-			var err error
-			switch p, err = scanProfile(r); {
-			case errors.Is(err, pgx.ErrNoRows):
-				p = &store.ProfileSums{UserID: f.UserID}
-				return nil
-			default:
-				return err
-			}
-		})
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("feedback: %w", err)
-		}
-		if !userFound {
-			return paperpicks.NotFound("user", f.UserID)
-		}
-		if !paperFound {
-			return paperpicks.NotFound("paper", f.PaperID)
-		}
+	return s.feedback.apply(ctx, &feedbackJob{f: f, space: space, update: update})
+}
 
-		var w pgx.Batch
-		w.Queue(`INSERT INTO feedback_events (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)`,
-			f.UserID, f.PaperID, string(f.Value), ts(f.At))
-		if changed = !sameVote(prev, f.Value); changed {
-			if f.Value == paperpicks.VoteNone {
-				w.Queue(`DELETE FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID)
-			} else {
-				w.Queue(`INSERT INTO votes (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (user_id, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at`,
-					f.UserID, f.PaperID, string(f.Value), ts(f.At))
-			}
-		}
-		if !changed || p.Space != space {
-			// Nothing more to compute, or a profile from another space is
-			// rebuilt from the log, which must hold this event first.
-			if err := tx.SendBatch(ctx, &w).Close(); err != nil {
-				return fmt.Errorf("feedback log: %w", err)
-			}
-			if !changed {
-				return nil
-			}
-			rebuild, err := feedbackLog(ctx, tx, f.UserID)
-			if err != nil {
-				return err
-			}
-			if err := update(prev, p, rebuild); err != nil {
-				return err
-			}
-			w = pgx.Batch{}
-		} else if err := update(prev, p, nil); err != nil {
+// applyFeedback is one event within tx. A not-found error comes before
+// any write, so the transaction may go on with other events.
+func applyFeedback(ctx context.Context, tx pgx.Tx, f paperpicks.Feedback, space string, update func(prev *store.Vote, p *store.ProfileSums, rebuild []paperpicks.Feedback) error) (changed bool, err error) {
+	// One round trip for the lock and every lookup.
+	var b pgx.Batch
+	var userFound, paperFound bool
+	var prev *store.Vote
+	var p *store.ProfileSums
+	b.Queue(`SELECT true FROM users WHERE id = $1 FOR NO KEY UPDATE`, f.UserID).QueryRow(func(r pgx.Row) error {
+		if err := r.Scan(&userFound); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
-		}
-		p.Space = space
-		queueProfile(&w, p)
-		if err := tx.SendBatch(ctx, &w).Close(); err != nil {
-			return fmt.Errorf("feedback: %w", err)
 		}
 		return nil
 	})
-	return changed, classify(err)
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM papers WHERE id = $1)`, f.PaperID).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&paperFound)
+	})
+	b.Queue(`SELECT value, at FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID).QueryRow(func(r pgx.Row) error {
+		var v store.Vote
+		var at pgtype.Timestamptz
+		switch err := r.Scan(&v.Value, &at); {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		}
+		v.PaperID, v.At = f.PaperID, fromTS(at)
+		prev = &v
+		return nil
+	})
+	// Read after the lock above, in the same batch.
+	b.Queue(`SELECT `+profileColumns+` FROM profiles WHERE user_id = $1`, f.UserID).QueryRow(func(r pgx.Row) error {
+		var err error
+		switch p, err = scanProfile(r); {
+		case errors.Is(err, pgx.ErrNoRows):
+			p = &store.ProfileSums{UserID: f.UserID}
+			return nil
+		default:
+			return err
+		}
+	})
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return changed, fmt.Errorf("feedback: %w", err)
+	}
+	if !userFound {
+		return false, paperpicks.NotFound("user", f.UserID)
+	}
+	if !paperFound {
+		return false, paperpicks.NotFound("paper", f.PaperID)
+	}
+
+	var w pgx.Batch
+	w.Queue(`INSERT INTO feedback_events (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)`,
+		f.UserID, f.PaperID, string(f.Value), ts(f.At))
+	if changed = !sameVote(prev, f.Value); changed {
+		if f.Value == paperpicks.VoteNone {
+			w.Queue(`DELETE FROM votes WHERE user_id = $1 AND paper_id = $2`, f.UserID, f.PaperID)
+		} else {
+			w.Queue(`INSERT INTO votes (user_id, paper_id, value, at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (user_id, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at`,
+				f.UserID, f.PaperID, string(f.Value), ts(f.At))
+		}
+	}
+	if !changed || p.Space != space {
+		// Nothing more to compute, or a profile from another space is
+		// rebuilt from the log, which must hold this event first.
+		if err := tx.SendBatch(ctx, &w).Close(); err != nil {
+			return changed, fmt.Errorf("feedback log: %w", err)
+		}
+		if !changed {
+			return changed, nil
+		}
+		rebuild, err := feedbackLog(ctx, tx, f.UserID)
+		if err != nil {
+			return changed, err
+		}
+		if err := update(prev, p, rebuild); err != nil {
+			return changed, err
+		}
+		w = pgx.Batch{}
+	} else if err := update(prev, p, nil); err != nil {
+		return changed, err
+	}
+	p.Space = space
+	queueProfile(&w, p)
+	if err := tx.SendBatch(ctx, &w).Close(); err != nil {
+		return changed, fmt.Errorf("feedback: %w", err)
+	}
+	return changed, nil
 }
 
 func sameVote(prev *store.Vote, v paperpicks.Vote) bool {

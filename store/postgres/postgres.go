@@ -27,7 +27,8 @@ var migrations embed.FS
 // pool; writes run in READ COMMITTED transactions and lock the rows they
 // touch, so several instances may write at once.
 type Store struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	feedback *feedbackGroup
 }
 
 var _ store.Store = (*Store)(nil)
@@ -46,6 +47,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, classify(fmt.Errorf("open postgres: %w", err))
 	}
 	s := &Store{pool: pool}
+	s.feedback = &feedbackGroup{s: s}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, classify(err)
