@@ -101,5 +101,18 @@ type Pick struct {
 	Kind    PickKind `json:"kind"`
 }
 
+// PickedPaperIDs is every paper that showing picks needs: each pick's
+// paper and the liked paper that explains it.
+func PickedPaperIDs(picks []Pick) []string {
+	ids := make([]string, 0, 2*len(picks))
+	for _, p := range picks {
+		ids = append(ids, p.PaperID)
+		if p.Reason != "" {
+			ids = append(ids, p.Reason)
+		}
+	}
+	return ids
+}
+
 // DateLayout is how dates of daily picks are written.
 const DateLayout = "2006-01-02"

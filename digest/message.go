@@ -11,6 +11,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/internal/display"
 )
 
 // messageID is the same for every copy of a user's digest of a date, so a
@@ -59,7 +60,7 @@ func (s *Sender) build(env envelope, r *Rendered) (*gomail.Msg, error) {
 		return nil, paperpicks.WrapError(paperpicks.EINVALID, err, "smtp.from %q is not an address", s.cfg.SMTP.From)
 	}
 	m.ToMailAddress(env.To)
-	m.Subject(oneLine(r.Subject))
+	m.Subject(display.OneLine(r.Subject))
 	m.SetMessageIDWithValue(env.MessageID)
 	m.SetDateWithValue(env.Date)
 	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")

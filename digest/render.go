@@ -9,10 +9,9 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/internal/display"
 	"github.com/paperpicks/paperpicks/links"
 )
 
@@ -93,7 +92,7 @@ func (s *Sender) view(u *paperpicks.User, date string, picks []paperpicks.Pick, 
 		if pp == nil {
 			continue // deleted from the catalog since the run
 		}
-		it := Item{Rank: p.Rank, Title: oneLine(pp.Title), URL: safeURL(pp.URL), Authors: authors(pp.Authors), Snippet: snippet(pp.Abstract, 280),
+		it := Item{Rank: p.Rank, Title: display.OneLine(pp.Title), URL: display.SafeURL(pp.URL), Authors: display.Authors(pp.Authors), Snippet: display.Snippet(pp.Abstract, 280),
 			Reason: reason(p, papers), Up: link(links.Up, p.PaperID), Down: link(links.Down, p.PaperID), More: link(links.More, p.PaperID)}
 		if it.URL == "" {
 			it.URL = base + "/papers/" + pathEscape(p.PaperID) + "/similar"
@@ -131,43 +130,7 @@ func reason(p paperpicks.Pick, papers map[string]*paperpicks.Paper) string {
 		return "A recent paper you have not seen yet"
 	}
 	if r := papers[p.Reason]; r != nil && r.Title != "" {
-		return "Because you liked “" + oneLine(r.Title) + "”"
+		return "Because you liked “" + display.OneLine(r.Title) + "”"
 	}
 	return "Close to the papers you liked"
-}
-
-// safeURL keeps http and https addresses only: a catalog URL is input, and
-// a javascript: or data: link has no place in a message.
-func safeURL(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
-}
-
-// authors lists up to four names, then "et al.".
-func authors(names []string) string {
-	if len(names) > 4 {
-		return strings.Join(names[:3], ", ") + " et al."
-	}
-	return strings.Join(names, ", ")
-}
-
-// oneLine collapses whitespace, line breaks included.
-func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-}
-
-// snippet is the start of text, cut at a word boundary near n runes.
-func snippet(text string, n int) string {
-	text = oneLine(text)
-	if utf8.RuneCountInString(text) <= n {
-		return text
-	}
-	cut := string([]rune(text)[:n])
-	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,.;:") + "…"
 }

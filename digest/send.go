@@ -212,14 +212,7 @@ func (s *Sender) compose(ctx context.Context, userID, date string, freeze bool) 
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, 2*len(picks))
-	for _, p := range picks {
-		ids = append(ids, p.PaperID)
-		if p.Reason != "" {
-			ids = append(ids, p.Reason)
-		}
-	}
-	papers, err := s.store.GetPapers(ctx, ids)
+	papers, err := s.store.GetPapers(ctx, paperpicks.PickedPaperIDs(picks))
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,10 @@
 #include "textflag.h"
 
+// HSUMPS leaves the sum of the eight floats of y in the low lane of x,
+// its lower half; HSUMD does the same for eight int32. Both use X8.
+#define HSUMPS(y, x) VEXTRACTF128 $1, y, X8; VADDPS X8, x, x; VHADDPS x, x, x; VHADDPS x, x, x
+#define HSUMD(y, x) VEXTRACTI128 $1, y, X8; VPADDD X8, x, x; VPHADDD x, x, x; VPHADDD x, x, x
+
 // func dot4AVX2(q, r0, r1, r2, r3 *float32, n int) (s0, s1, s2, s3 float32)
 //
 // Four dot products of q with four rows, n a multiple of 16: q is loaded
@@ -42,29 +47,15 @@ loop:
 	VADDPS Y6, Y2, Y2
 	VADDPS Y7, Y3, Y3
 
-	VEXTRACTF128 $1, Y0, X8
-	VADDPS       X8, X0, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	MOVSS        X0, s0+48(FP)
+	HSUMPS(Y0, X0)
+	MOVSS X0, s0+48(FP)
+	HSUMPS(Y1, X1)
+	MOVSS X1, s1+52(FP)
 
-	VEXTRACTF128 $1, Y1, X8
-	VADDPS       X8, X1, X1
-	VHADDPS      X1, X1, X1
-	VHADDPS      X1, X1, X1
-	MOVSS        X1, s1+52(FP)
-
-	VEXTRACTF128 $1, Y2, X8
-	VADDPS       X8, X2, X2
-	VHADDPS      X2, X2, X2
-	VHADDPS      X2, X2, X2
-	MOVSS        X2, s2+56(FP)
-
-	VEXTRACTF128 $1, Y3, X8
-	VADDPS       X8, X3, X3
-	VHADDPS      X3, X3, X3
-	VHADDPS      X3, X3, X3
-	MOVSS        X3, s3+60(FP)
+	HSUMPS(Y2, X2)
+	MOVSS X2, s2+56(FP)
+	HSUMPS(Y3, X3)
+	MOVSS X3, s3+60(FP)
 
 	VZEROUPPER
 	RET
@@ -129,29 +120,15 @@ codeloop:
 	VPADDD Y6, Y2, Y2
 	VPADDD Y7, Y3, Y3
 
-	VEXTRACTI128 $1, Y0, X8
-	VPADDD       X8, X0, X0
-	VPHADDD      X0, X0, X0
-	VPHADDD      X0, X0, X0
-	MOVSS        X0, s0+48(FP)
+	HSUMD(Y0, X0)
+	MOVSS X0, s0+48(FP)
+	HSUMD(Y1, X1)
+	MOVSS X1, s1+52(FP)
 
-	VEXTRACTI128 $1, Y1, X8
-	VPADDD       X8, X1, X1
-	VPHADDD      X1, X1, X1
-	VPHADDD      X1, X1, X1
-	MOVSS        X1, s1+52(FP)
-
-	VEXTRACTI128 $1, Y2, X8
-	VPADDD       X8, X2, X2
-	VPHADDD      X2, X2, X2
-	VPHADDD      X2, X2, X2
-	MOVSS        X2, s2+56(FP)
-
-	VEXTRACTI128 $1, Y3, X8
-	VPADDD       X8, X3, X3
-	VPHADDD      X3, X3, X3
-	VPHADDD      X3, X3, X3
-	MOVSS        X3, s3+60(FP)
+	HSUMD(Y2, X2)
+	MOVSS X2, s2+56(FP)
+	HSUMD(Y3, X3)
+	MOVSS X3, s3+60(FP)
 
 	VZEROUPPER
 	RET

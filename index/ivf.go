@@ -57,7 +57,10 @@ func (l *ivfList) remove(r int32, dim int) {
 // quantize writes v as int8 codes scaled by its largest magnitude and
 // returns the scale: v[i] ≈ scale·dst[i], with an error of at most half a
 // step (scale/2) per component.
-func quantize(v []float32, dst []int8) float32 {
+func quantize(v []float32, dst []int8) float32 { return quantizeTo(v, dst, 127) }
+
+// quantizeTo writes v as integers in ±r and returns the scale.
+func quantizeTo[T int8 | int16](v []float32, dst []T, r float32) float32 {
 	var m float32
 	for _, x := range v {
 		m = max(m, x, -x)
@@ -66,11 +69,11 @@ func quantize(v []float32, dst []int8) float32 {
 		clear(dst)
 		return 0
 	}
-	inv := 127 / m
+	inv := r / m
 	for i, x := range v {
-		dst[i] = int8(math.Round(float64(x * inv)))
+		dst[i] = T(math.Round(float64(x * inv)))
 	}
-	return m / 127
+	return m / r
 }
 
 // Options tune the approximate search.
@@ -330,20 +333,7 @@ const codesKernelMax = 8192
 // quantizeQuery writes q as integers in ±queryRange(len(q)) and returns
 // the scale, as quantize does for rows.
 func quantizeQuery(q []float32, dst []int16) float32 {
-	var m float32
-	for _, x := range q {
-		m = max(m, x, -x)
-	}
-	if m == 0 {
-		clear(dst)
-		return 0
-	}
-	r := float32(queryRange(len(q)))
-	inv := r / m
-	for i, x := range q {
-		dst[i] = int16(math.Round(float64(x * inv)))
-	}
-	return m / r
+	return quantizeTo(q, dst, float32(queryRange(len(q))))
 }
 
 // scoreCodes writes the integer dot product of q with each row of codes,

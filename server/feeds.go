@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/feeds"
 
 	"github.com/paperpicks/paperpicks"
+	"github.com/paperpicks/paperpicks/internal/display"
 	"github.com/paperpicks/paperpicks/users"
 )
 
@@ -107,21 +108,21 @@ func (s *Server) feed(c *gin.Context) {
 // paper, so readers see each pick once.
 func feedItem(base, date string, day time.Time, v pickView) *feeds.Item {
 	p := v.Paper
-	link := safeURL(p.URL)
+	link := display.SafeURL(p.URL)
 	if link == "" {
 		link = base + "/papers/" + pathEscape(p.ID) + "/similar"
 	}
 	why := reasonText(v.Kind, v.ReasonTitle)
 	if v.ReasonTitle != "" && why == "Because you liked" {
-		why += " “" + oneLine(v.ReasonTitle) + "”"
+		why += " “" + display.OneLine(v.ReasonTitle) + "”"
 	}
-	desc := snippet(p.Abstract, 400)
+	desc := display.Snippet(p.Abstract, 400)
 	if desc != "" {
 		desc += "\n\n"
 	}
 	it := &feeds.Item{
 		Id:          "tag:paperpicks," + date + ":" + url.PathEscape(p.ID),
-		Title:       oneLine(p.Title),
+		Title:       display.OneLine(p.Title),
 		Link:        &feeds.Link{Href: link},
 		Description: desc + why + ".",
 		Updated:     day.Add(time.Duration(v.Rank) * time.Second).UTC(),
@@ -131,7 +132,7 @@ func feedItem(base, date string, day time.Time, v pickView) *feeds.Item {
 		it.Title = p.ID
 	}
 	if len(p.Authors) > 0 {
-		it.Author = &feeds.Author{Name: authorList(p.Authors)}
+		it.Author = &feeds.Author{Name: display.Authors(p.Authors)}
 	}
 	return it
 }

@@ -16,9 +16,7 @@ import (
 
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
-	"github.com/paperpicks/paperpicks/embed"
 	"github.com/paperpicks/paperpicks/ingest"
-	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/store/sqlite"
 	"github.com/paperpicks/paperpicks/users"
 )
@@ -214,27 +212,12 @@ func fuzzServer(f *testing.F) (http.Handler, [][2]string) {
 	}
 	f.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := catalog.Config{Embedder: "local", Local: embed.DefaultLocalConfig()}
-	cfg.Local.Dim = 32
-	cat, err := catalog.Open(ctx, st, cfg, log, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := cat.IngestReader(ctx, bytes.NewReader(paperpicks.SampleCatalog), "", "sample"); err != nil {
-		f.Fatal(err)
-	}
-	vectors := func() rank.VectorSource {
-		if sp := cat.Space(); sp != nil {
-			return sp
-		}
-		return nil
-	}
-	us := users.New(st, nil)
+	deps := SampleDeps(f, st, 32, log)
+	us := deps.Users
 	u, tok, err := us.Create(ctx, users.Settings{})
 	if err != nil {
 		f.Fatal(err)
 	}
-	s := New(Config{AdminToken: "admin", MaxBodyBytes: 64 << 10}, Deps{Catalog: cat, Users: us, Store: st,
-		Profiles: rank.NewProfiles(st, vectors, 0, nil), Ranker: rank.NewRanker(st, cat.Space, rank.DailyConfig{}, log, nil)}, log)
+	s := New(Config{AdminToken: "admin", MaxBodyBytes: 64 << 10}, deps, log)
 	return s.Handler(), [][2]string{{u.ID, tok}, {"", "admin"}, {"", "pp_unknown"}, {"", ""}}
 }

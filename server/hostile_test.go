@@ -20,13 +20,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
-	"github.com/paperpicks/paperpicks/embed"
 	"github.com/paperpicks/paperpicks/internal/pgtest"
 	"github.com/paperpicks/paperpicks/links"
-	"github.com/paperpicks/paperpicks/metrics"
-	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/server"
 	"github.com/paperpicks/paperpicks/store"
 	"github.com/paperpicks/paperpicks/store/postgres"
@@ -81,36 +77,18 @@ func openStore(t *testing.T, kind string) store.Store {
 // defaulted to 64 KiB).
 func newEnv(t *testing.T, st store.Store, cfg server.Config) *env {
 	t.Helper()
-	ctx := context.Background()
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 64 << 10
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ccfg := catalog.Config{Embedder: "local", Local: embed.DefaultLocalConfig()}
-	ccfg.Local.Dim = 64
-	cat, err := catalog.Open(ctx, st, ccfg, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cat.IngestReader(ctx, bytes.NewReader(paperpicks.SampleCatalog), "", "sample"); err != nil {
-		t.Fatal(err)
-	}
-	vectors := func() rank.VectorSource {
-		if sp := cat.Space(); sp != nil {
-			return sp
-		}
-		return nil
-	}
-	us := users.New(st, nil)
-	deps := server.Deps{Catalog: cat, Users: us, Profiles: rank.NewProfiles(st, vectors, 0, nil), Store: st,
-		Ranker: rank.NewRanker(st, cat.Space, rank.DailyConfig{}, log, nil), Metrics: metrics.New(func() float64 { return float64(cat.Len()) }),
-		Web: &server.Web{Secret: webSecret, BaseURL: webBase, Store: st}}
+	deps := server.SampleDeps(t, st, 64, log)
+	deps.Web = &server.Web{Secret: webSecret, BaseURL: webBase, Store: st}
 	srv := server.New(cfg, deps, log)
 	engine, ok := srv.Handler().(*gin.Engine)
 	if !ok {
 		t.Fatalf("Handler is a %T, not the *gin.Engine the route list comes from", srv.Handler())
 	}
-	e := &env{ts: httptest.NewServer(srv.Handler()), routes: engine.Routes(), users: us, maxBody: cfg.MaxBodyBytes}
+	e := &env{ts: httptest.NewServer(srv.Handler()), routes: engine.Routes(), users: deps.Users, maxBody: cfg.MaxBodyBytes}
 	t.Cleanup(e.ts.Close)
 	e.alice, e.aliceTok = e.newUser(t)
 	e.bob, e.bobTok = e.newUser(t)

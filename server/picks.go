@@ -65,14 +65,7 @@ func (s *Server) PickViews(c *gin.Context, userID, date string) ([]pickView, err
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, 2*len(picks))
-	for _, p := range picks {
-		ids = append(ids, p.PaperID)
-		if p.Reason != "" {
-			ids = append(ids, p.Reason)
-		}
-	}
-	papers, err := s.catalog.Papers(ctx, ids)
+	papers, err := s.catalog.Papers(ctx, paperpicks.PickedPaperIDs(picks))
 	if err != nil {
 		return nil, err
 	}

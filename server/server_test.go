@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,14 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paperpicks/paperpicks"
-	"github.com/paperpicks/paperpicks/catalog"
-	"github.com/paperpicks/paperpicks/embed"
-	"github.com/paperpicks/paperpicks/metrics"
-	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/server"
 	"github.com/paperpicks/paperpicks/store/sqlite"
-	"github.com/paperpicks/paperpicks/users"
 )
 
 const admin = "admin-secret"
@@ -34,23 +27,7 @@ func newTestServer(t *testing.T, maxBody int64) *httptest.Server {
 	}
 	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := catalog.Config{Embedder: "local", Local: embed.DefaultLocalConfig()}
-	cfg.Local.Dim = 64
-	cat, err := catalog.Open(ctx, st, cfg, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cat.IngestReader(ctx, bytes.NewReader(paperpicks.SampleCatalog), "", "sample"); err != nil {
-		t.Fatal(err)
-	}
-	vectors := func() rank.VectorSource {
-		if sp := cat.Space(); sp != nil {
-			return sp
-		}
-		return nil
-	}
-	deps := server.Deps{Catalog: cat, Users: users.New(st, nil), Profiles: rank.NewProfiles(st, vectors, 0, nil), Store: st,
-		Ranker: rank.NewRanker(st, cat.Space, rank.DailyConfig{}, log, nil), Metrics: metrics.New(func() float64 { return float64(cat.Len()) })}
+	deps := server.SampleDeps(t, st, 64, log)
 	ts := httptest.NewServer(server.New(server.Config{AdminToken: admin, MaxBodyBytes: maxBody}, deps, log).Handler())
 	t.Cleanup(ts.Close)
 	return ts

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paperpicks/paperpicks"
 	"github.com/paperpicks/paperpicks/catalog"
+	"github.com/paperpicks/paperpicks/internal/display"
 	"github.com/paperpicks/paperpicks/rank"
 	"github.com/paperpicks/paperpicks/users"
 )
@@ -37,8 +38,8 @@ type paperCard struct {
 
 // card prepares p for a page.
 func card(p *paperpicks.Paper, rank int, vote paperpicks.Vote, pg page, back string) paperCard {
-	c := paperCard{ID: p.ID, Anchor: anchor(p.ID), Path: pathEscape(p.ID), Rank: rank, Title: oneLine(p.Title), Href: safeURL(p.URL),
-		Authors: authorList(p.Authors), Snippet: snippet(p.Abstract, 320), Vote: vote, SignedIn: pg.User != nil, CSRF: pg.CSRF, Back: back}
+	c := paperCard{ID: p.ID, Anchor: anchor(p.ID), Path: pathEscape(p.ID), Rank: rank, Title: display.OneLine(p.Title), Href: display.SafeURL(p.URL),
+		Authors: display.Authors(p.Authors), Snippet: display.Snippet(p.Abstract, 320), Vote: vote, SignedIn: pg.User != nil, CSRF: pg.CSRF, Back: back}
 	if c.Href == "" {
 		c.Href = "/papers/" + c.Path + "/similar"
 	}
@@ -111,7 +112,7 @@ func (s *Server) picksPage(c *gin.Context) {
 		c := card(v.Paper, v.Rank, votes[v.Paper.ID], p.page, p.Back)
 		c.Reason = reasonText(v.Kind, v.ReasonTitle)
 		if v.ReasonTitle != "" {
-			c.ReasonTitle, c.ReasonPath = oneLine(v.ReasonTitle), pathEscape(v.Reason)
+			c.ReasonTitle, c.ReasonPath = display.OneLine(v.ReasonTitle), pathEscape(v.Reason)
 		}
 		p.Cards = append(p.Cards, c)
 	}

@@ -1,4 +1,6 @@
-package server
+// Package display formats catalog text for people: the reader's pages,
+// the feeds and the email digest show papers the same way.
+package display
 
 import (
 	"net/url"
@@ -6,22 +8,22 @@ import (
 	"unicode"
 )
 
-// authorList names up to four authors, then "et al.".
-func authorList(names []string) string {
+// Authors names up to four authors, then "et al.".
+func Authors(names []string) string {
 	if len(names) > 4 {
 		return strings.Join(names[:3], ", ") + " et al."
 	}
 	return strings.Join(names, ", ")
 }
 
-// oneLine collapses whitespace, line breaks included.
-func oneLine(s string) string {
+// OneLine collapses whitespace, line breaks included.
+func OneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
 }
 
-// snippet is the start of text with whitespace collapsed, cut at a word
+// Snippet is the start of text with whitespace collapsed, cut at a word
 // boundary near n runes. It reads no further than it needs.
-func snippet(text string, n int) string {
+func Snippet(text string, n int) string {
 	var b strings.Builder
 	b.Grow(min(len(text), 4*n))
 	runes, space := 0, false
@@ -52,9 +54,9 @@ func snippet(text string, n int) string {
 	return strings.TrimRight(out, " ,.;:") + "…"
 }
 
-// safeURL keeps http and https addresses: a catalog URL is input, and a
-// javascript: link has no place on a page.
-func safeURL(raw string) string {
+// SafeURL keeps http and https addresses: a catalog URL is input, and a
+// javascript: or data: link has no place on a page or in a message.
+func SafeURL(raw string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
