@@ -146,9 +146,7 @@ func FitLocal(ctx context.Context, texts []string, cfg LocalConfig) (*Local, err
 	for i, f := range docFeats {
 		idx, vals := l.tfidf(f)
 		x.idx = append(x.idx, idx...)
-		for _, v := range vals {
-			x.vals = append(x.vals, float64(v))
-		}
+		x.vals = append(x.vals, vals...)
 		x.ptr[i+1] = len(x.idx)
 	}
 	v, _, err := truncatedSVD(ctx, x, cfg.Dim, 16, cfg.PowerIters, cfg.Seed)
@@ -157,11 +155,8 @@ func FitLocal(ctx context.Context, texts []string, cfg LocalConfig) (*Local, err
 	}
 	// Components beyond the fit's rank stay zero, so Dim never changes.
 	l.proj = make([]float32, len(terms)*cfg.Dim)
-	_, k := v.Dims()
 	for t := range terms {
-		for c := 0; c < k; c++ {
-			l.proj[t*cfg.Dim+c] = float32(v.At(t, c))
-		}
+		copy(l.proj[t*cfg.Dim:t*cfg.Dim+v.cols], v.data[t*v.stride:])
 	}
 	l.name = l.stateName()
 	return l, nil

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -17,11 +19,11 @@ type sparse struct {
 	rows, cols int
 	ptr        []int
 	idx        []int32
-	vals       []float64
+	vals       []float32
 }
 
 func (s *sparse) transpose() *sparse {
-	t := &sparse{rows: s.cols, cols: s.rows, ptr: make([]int, s.cols+1), idx: make([]int32, len(s.idx)), vals: make([]float64, len(s.vals))}
+	t := &sparse{rows: s.cols, cols: s.rows, ptr: make([]int, s.cols+1), idx: make([]int32, len(s.idx)), vals: make([]float32, len(s.vals))}
 	for _, j := range s.idx {
 		t.ptr[j+1]++
 	}
@@ -41,24 +43,88 @@ func (s *sparse) transpose() *sparse {
 	return t
 }
 
-// mulDense returns s·d (s.rows × d.cols), parallel over row blocks.
-func (s *sparse) mulDense(d *mat.Dense) *mat.Dense {
-	_, l := d.Dims()
-	out := mat.NewDense(s.rows, l, nil)
-	raw, dr := out.RawMatrix(), d.RawMatrix()
+// dense32 is a row-major float32 matrix whose rows are padded with zeros
+// to a multiple of 8 columns: the dense side of the sparse products. The
+// products run in float32 (half the memory traffic of float64, eight
+// lanes a SIMD instruction); the small dense algebra stays in float64,
+// where the orthonormalization needs its precision.
+type dense32 struct {
+	rows, cols, stride int
+	data               []float32
+}
+
+func newDense32(rows, cols int) *dense32 {
+	stride := (cols + 7) &^ 7
+	return &dense32{rows: rows, cols: cols, stride: stride, data: make([]float32, rows*stride)}
+}
+
+func to32(m *mat.Dense) *dense32 {
+	r, c := m.Dims()
+	d := newDense32(r, c)
+	raw := m.RawMatrix()
+	for i := 0; i < r; i++ {
+		dst := d.data[i*d.stride:]
+		for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+			dst[j] = float32(v)
+		}
+	}
+	return d
+}
+
+func (d *dense32) to64() *mat.Dense {
+	m := mat.NewDense(d.rows, max(d.cols, 1), nil)
+	raw := m.RawMatrix()
+	for i := 0; i < d.rows; i++ {
+		dst := raw.Data[i*raw.Stride:]
+		for j, v := range d.data[i*d.stride : i*d.stride+d.cols] {
+			dst[j] = float64(v)
+		}
+	}
+	return m
+}
+
+// colBlock is how many columns of the dense operand one sweep over the
+// rows covers: 128 float32 are 512 bytes of each operand row, so the block
+// of a 40,000-row operand (20 MB) stays in the last-level cache while the
+// sparse rows gather from it at random.
+const colBlock = 128
+
+// mul returns s·d (s.rows × d.cols), parallel over row blocks.
+func (s *sparse) mul(d *dense32) *dense32 {
+	out := newDense32(s.rows, d.cols)
 	parallelRows(s.rows, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			row := raw.Data[i*raw.Stride : i*raw.Stride+l]
-			for p := s.ptr[i]; p < s.ptr[i+1]; p++ {
-				v := s.vals[p]
-				src := dr.Data[int(s.idx[p])*dr.Stride : int(s.idx[p])*dr.Stride+l]
-				for c, x := range src {
-					row[c] += v * x
+		for c0 := 0; c0 < d.stride; c0 += colBlock {
+			c1 := min(c0+colBlock, d.stride)
+			seg := func(r int32) []float32 { return d.data[int(r)*d.stride+c0 : int(r)*d.stride+c1] }
+			for i := lo; i < hi; i++ {
+				dst := out.data[i*out.stride+c0 : i*out.stride+c1]
+				idx, vals := s.idx[s.ptr[i]:s.ptr[i+1]], s.vals[s.ptr[i]:s.ptr[i+1]]
+				p := 0
+				for ; p+4 <= len(idx); p += 4 {
+					axpy4(dst, seg(idx[p]), seg(idx[p+1]), seg(idx[p+2]), seg(idx[p+3]), vals[p], vals[p+1], vals[p+2], vals[p+3])
+				}
+				if p < len(idx) {
+					// The last one to three entries, padded with zero weights.
+					var r [4]int32
+					var a [4]float32
+					for j := range r {
+						r[j] = idx[p]
+						if p+j < len(idx) {
+							r[j], a[j] = idx[p+j], vals[p+j]
+						}
+					}
+					axpy4(dst, seg(r[0]), seg(r[1]), seg(r[2]), seg(r[3]), a[0], a[1], a[2], a[3])
 				}
 			}
 		}
 	})
 	return out
+}
+
+func axpy4Generic(dst, s0, s1, s2, s3 []float32, a0, a1, a2, a3 float32) {
+	for i := range dst {
+		dst[i] += a0*s0[i] + a1*s1[i] + a2*s2[i] + a3*s3[i]
+	}
 }
 
 func parallelRows(n int, fn func(lo, hi int)) {
@@ -104,41 +170,44 @@ func gram(y *mat.Dense) *mat.SymDense {
 	return g
 }
 
-// orthonormalize returns an orthonormal basis of y's column space. The
-// fast way is a Cholesky QR (yᵀy = RᵀR, Q = yR⁻¹), done twice for
-// accuracy; when y is rank-deficient (a tiny catalog) the Cholesky fails
-// and the eigen-decomposition of yᵀy drops the null directions instead,
-// so the result may have fewer columns.
-func orthonormalize(y *mat.Dense) *mat.Dense { return orthonormalizeOnce(y, true) }
-
-// orthonormalizeOnce is orthonormalize with the second Cholesky QR pass
-// optional: between power iterations a slightly imperfect basis is
-// corrected by the next pass anyway.
-func orthonormalizeOnce(y *mat.Dense, twice bool) *mat.Dense {
-	if q, ok := cholQR(y); ok {
-		if !twice {
-			return q
-		}
-		if q2, ok := cholQR(q); ok {
-			return q2
+// orthonormalize returns an orthonormal basis of y's column space,
+// reusing y's storage. The fast way is a Cholesky QR (yᵀy = RᵀR,
+// Q = yR⁻¹), whose loss of orthogonality is about the condition number of
+// yᵀy times the rounding unit: a second pass runs only when that could
+// exceed 1e-10. When y is rank-deficient (a tiny catalog) the Cholesky
+// fails and the eigen-decomposition of yᵀy drops the null directions
+// instead, so the result may have fewer columns.
+func orthonormalize(y *mat.Dense) *mat.Dense {
+	cond, ok := cholQR(y)
+	if ok && cond <= 1e6 {
+		return y
+	}
+	if ok {
+		if _, ok := cholQR(y); ok {
+			return y
 		}
 	}
 	return eigenOrthonormalize(y)
 }
 
-func cholQR(y *mat.Dense) (*mat.Dense, bool) {
+// cholQR turns y into an orthonormal basis of its column space in place:
+// with yᵀy = RᵀR, Q = yR⁻¹, computed by triangular solves on blocks of
+// rows (half the work of multiplying by R⁻¹, and no inverse). It returns
+// the condition number of yᵀy, or false, leaving y as it was, when y is
+// too ill-conditioned.
+func cholQR(y *mat.Dense) (float64, bool) {
 	var ch mat.Cholesky
-	if !ch.Factorize(gram(y)) {
-		return nil, false
+	if !ch.Factorize(gram(y)) || ch.Cond() > 1e15 {
+		return 0, false
 	}
-	var r, rinv mat.TriDense
+	var r mat.TriDense
 	ch.UTo(&r)
-	if err := rinv.InverseTri(&r); err != nil {
-		return nil, false
-	}
-	var q mat.Dense
-	q.Mul(y, mat.DenseCopyOf(&rinv)) // a dense copy takes the parallel gemm path
-	return &q, true
+	rr, raw := r.RawTriangular(), y.RawMatrix()
+	parallelRows(raw.Rows, func(lo, hi int) {
+		blk := blas64.General{Rows: hi - lo, Cols: raw.Cols, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride:]}
+		blas64.Trsm(blas.Right, blas.NoTrans, 1, rr, blk)
+	})
+	return ch.Cond(), true
 }
 
 func eigenOrthonormalize(y *mat.Dense) *mat.Dense {
@@ -174,27 +243,28 @@ func eigenOrthonormalize(y *mat.Dense) *mat.Dense {
 // of a cols×k matrix, and the singular values, by randomized range finding
 // (Halko, Martinsson and Tropp 2011) with power iterations. The seed makes
 // it deterministic.
-func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int, seed uint64) (*mat.Dense, []float64, error) {
+func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int, seed uint64) (*dense32, []float64, error) {
 	l := min(k+oversample, x.rows, x.cols)
 	if l <= 0 {
-		return mat.NewDense(x.cols, 1, nil), nil, nil
+		return newDense32(x.cols, 0), nil, nil
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	omega := mat.NewDense(x.cols, l, nil)
-	od := omega.RawMatrix().Data
-	for i := range od {
-		od[i] = rng.NormFloat64()
+	omega := newDense32(x.cols, l)
+	for i := 0; i < x.cols; i++ {
+		for j := 0; j < l; j++ {
+			omega.data[i*omega.stride+j] = float32(rng.NormFloat64())
+		}
 	}
 	xt := x.transpose()
-	q := orthonormalizeOnce(x.mulDense(omega), powerIters == 0)
+	q := orthonormalize(x.mul(omega).to64())
 	for it := 0; it < powerIters; it++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
 		// Only the document side is re-orthonormalized: the term side has
 		// as many rows as the vocabulary, and two iterations do not lose
-		// enough precision in float64 to need it.
-		q = orthonormalizeOnce(x.mulDense(xt.mulDense(q)), it == powerIters-1)
+		// enough precision to need it.
+		q = orthonormalize(x.mul(xt.mul(to32(q))).to64())
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
@@ -203,11 +273,11 @@ func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int,
 	// z = xᵀq costs n·l² on the document side, against cols·l² as zᵀz on
 	// the term side: take the smaller. B's left singular vectors u and
 	// values σ give the right ones as z·u/σ.
-	z := xt.mulDense(q)
+	z := xt.mul(to32(q))
 	var m *mat.SymDense
 	if x.rows < x.cols {
 		var g mat.Dense
-		g.Mul(q.T(), x.mulDense(z))
+		g.Mul(q.T(), x.mul(z).to64())
 		_, l := g.Dims()
 		m = mat.NewSymDense(l, nil)
 		for i := 0; i < l; i++ {
@@ -216,7 +286,7 @@ func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int,
 			}
 		}
 	} else {
-		m = gram(z)
+		m = gram(z.to64())
 	}
 	var eig mat.EigenSym
 	if !eig.Factorize(m, true) {
@@ -232,20 +302,31 @@ func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int,
 	sort.Slice(order, func(a, b int) bool { return vals[order[a]] > vals[order[b]] })
 	_, ql := q.Dims()
 	k = min(k, ql)
-	sel := mat.NewDense(ql, k, nil)
 	sigma := make([]float64, 0, k)
 	for c := 0; c < k; c++ {
-		i := order[c]
-		s := math.Sqrt(math.Max(vals[i], 0))
+		s := math.Sqrt(math.Max(vals[order[c]], 0))
 		if s < 1e-9 {
 			break
 		}
 		sigma = append(sigma, s)
+	}
+	sel := mat.NewDense(ql, max(len(sigma), 1), nil)
+	for c, s := range sigma {
+		i := order[c]
 		for r := 0; r < ql; r++ {
 			sel.Set(r, c, u.At(r, i)/s)
 		}
 	}
-	var v mat.Dense
-	v.Mul(z, sel)
-	return &v, sigma, nil
+	// z·sel = xᵀ(q·sel): multiply on the side with fewer rows.
+	var w mat.Dense
+	if x.rows < x.cols {
+		w.Mul(q, sel)
+		v := xt.mul(to32(&w))
+		v.cols = len(sigma)
+		return v, sigma, nil
+	}
+	w.Mul(z.to64(), sel)
+	v := to32(&w)
+	v.cols = len(sigma)
+	return v, sigma, nil
 }

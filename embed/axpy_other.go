@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package embed
+
+func axpy4(dst, s0, s1, s2, s3 []float32, a0, a1, a2, a3 float32) {
+	axpy4Generic(dst, s0, s1, s2, s3, a0, a1, a2, a3)
+}
