@@ -55,11 +55,15 @@ func errorsMiddleware(log *slog.Logger) gin.HandlerFunc {
 			status = http.StatusInternalServerError
 		}
 		msg := paperpicks.ErrorMessage(err)
-		if status >= 500 {
+		switch {
+		case status >= 500 && c.Request.Context().Err() != nil:
+			// The client went away (or timed out) first: not a server fault.
+			log.Info("request abandoned by its client", "method", c.Request.Method, "path", c.FullPath(), "err", err)
+		case status >= 500:
 			log.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "status", status, "err", err)
-			if code == paperpicks.EINTERNAL {
-				msg = "internal error"
-			}
+		}
+		if code == paperpicks.EINTERNAL {
+			msg = "internal error"
 		}
 		c.JSON(status, errorBody{Error: errorDetail{Code: code, Message: msg, Field: paperpicks.ErrorField(err)}})
 	}
