@@ -319,6 +319,7 @@ func (c *Catalog) bootstrap(ctx context.Context, papers []paperpicks.Paper) (*Sp
 	if err != nil {
 		return nil, err
 	}
+	fitted := time.Since(start)
 	state, err := l.MarshalBinary()
 	if err != nil {
 		return nil, err
@@ -329,7 +330,7 @@ func (c *Catalog) bootstrap(ctx context.Context, papers []paperpicks.Paper) (*Sp
 	}
 	sp := &Space{Embedder: c.observe(l), Index: index.New(l.Name(), l.Dim()), fitDocs: l.FitDocs()}
 	c.space.Store(sp)
-	c.log.Info("local embedder fitted", "space", l.Name(), "papers", len(texts), "took_ms", time.Since(start).Milliseconds())
+	c.log.Info("local embedder fitted", "space", l.Name(), "papers", len(texts), "took_ms", time.Since(start).Milliseconds(), "fit_ms", fitted.Milliseconds(), "state_bytes", len(state))
 	return sp, nil
 }
 

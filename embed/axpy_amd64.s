@@ -32,3 +32,50 @@ loop:
 
 	VZEROUPPER
 	RET
+
+// func dot4f64AVX2(a, b0, b1, b2, b3 *float64, n int) (s0, s1, s2, s3 float64)
+//
+// Four float64 dot products of a with four rows, n a multiple of 4: the
+// kernel of the fit's Gram matrices and products, where float64 keeps the
+// orthonormalization exact enough.
+TEXT ·dot4f64AVX2(SB), NOSPLIT, $0-80
+	MOVQ a+0(FP), SI
+	MOVQ b0+8(FP), R8
+	MOVQ b1+16(FP), R9
+	MOVQ b2+24(FP), R10
+	MOVQ b3+32(FP), R11
+	MOVQ n+40(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+
+loop4:
+	VMOVUPD (SI)(AX*8), Y8
+	VFMADD231PD (R8)(AX*8), Y8, Y0
+	VFMADD231PD (R9)(AX*8), Y8, Y1
+	VFMADD231PD (R10)(AX*8), Y8, Y2
+	VFMADD231PD (R11)(AX*8), Y8, Y3
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JL   loop4
+
+	VEXTRACTF128 $1, Y0, X8
+	VADDPD X8, X0, X0
+	VHADDPD X0, X0, X0
+	MOVSD X0, s0+48(FP)
+	VEXTRACTF128 $1, Y1, X8
+	VADDPD X8, X1, X1
+	VHADDPD X1, X1, X1
+	MOVSD X1, s1+56(FP)
+	VEXTRACTF128 $1, Y2, X8
+	VADDPD X8, X2, X2
+	VHADDPD X2, X2, X2
+	MOVSD X2, s2+64(FP)
+	VEXTRACTF128 $1, Y3, X8
+	VADDPD X8, X3, X3
+	VHADDPD X3, X3, X3
+	MOVSD X3, s3+72(FP)
+	VZEROUPPER
+	RET

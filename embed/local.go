@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
-
-	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/paperpicks/paperpicks"
 )
@@ -178,22 +177,26 @@ func sample(texts []string, max int) []string {
 // tfidf returns the sorted feature indices of a document and their
 // L2-normalized weights (1+ln tf)·idf. Unknown features are ignored.
 func (l *Local) tfidf(feats []string) ([]int32, []float32) {
-	counts := make(map[int32]int, len(feats))
+	// Sorting the ids and counting runs is cheaper than a map of counts
+	// for the hundred or so distinct words of an abstract.
+	ids := make([]int32, 0, len(feats))
 	for _, w := range feats {
 		if j, ok := l.vocab[w]; ok {
-			counts[j]++
+			ids = append(ids, j)
 		}
 	}
-	idx := make([]int32, 0, len(counts))
-	for j := range counts {
-		idx = append(idx, j)
-	}
-	sort.Slice(idx, func(a, b int) bool { return idx[a] < idx[b] })
-	vals := make([]float32, len(idx))
+	slices.Sort(ids)
+	idx := ids[:0] // distinct ids, written over the sorted ones
+	var vals []float32
 	var norm float64
-	for i, j := range idx {
-		w := (1 + math.Log(float64(counts[j]))) * float64(l.idf[j])
-		vals[i] = float32(w)
+	for i := 0; i < len(ids); {
+		j, n := ids[i], 1
+		for i+n < len(ids) && ids[i+n] == j {
+			n++
+		}
+		i += n
+		w := (1 + math.Log(float64(n))) * float64(l.idf[j])
+		idx, vals = append(idx, j), append(vals, float32(w))
 		norm += w * w
 	}
 	if norm > 0 {
@@ -211,6 +214,7 @@ func (l *Local) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 	dim := l.cfg.Dim
 	out := make([][]float32, len(texts))
 	backing := make([]float32, len(texts)*dim)
+	row := func(j int32) []float32 { return l.proj[int(j)*dim : (int(j)+1)*dim] }
 	parallelRows(len(texts), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if ctx.Err() != nil {
@@ -218,10 +222,7 @@ func (l *Local) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 			}
 			v := backing[i*dim : (i+1)*dim : (i+1)*dim]
 			idx, vals := l.tfidf(l.cfg.features(texts[i]))
-			dst := blas32.Vector{N: dim, Inc: 1, Data: v}
-			for p, j := range idx {
-				blas32.Axpy(vals[p], blas32.Vector{N: dim, Inc: 1, Data: l.proj[int(j)*dim : (int(j)+1)*dim]}, dst)
-			}
+			addRows(v, row, idx, vals)
 			out[i] = Normalize(v)
 		}
 	})

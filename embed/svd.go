@@ -8,8 +8,6 @@ import (
 	"sort"
 	"sync"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -98,27 +96,31 @@ func (s *sparse) mul(d *dense32) *dense32 {
 			seg := func(r int32) []float32 { return d.data[int(r)*d.stride+c0 : int(r)*d.stride+c1] }
 			for i := lo; i < hi; i++ {
 				dst := out.data[i*out.stride+c0 : i*out.stride+c1]
-				idx, vals := s.idx[s.ptr[i]:s.ptr[i+1]], s.vals[s.ptr[i]:s.ptr[i+1]]
-				p := 0
-				for ; p+4 <= len(idx); p += 4 {
-					axpy4(dst, seg(idx[p]), seg(idx[p+1]), seg(idx[p+2]), seg(idx[p+3]), vals[p], vals[p+1], vals[p+2], vals[p+3])
-				}
-				if p < len(idx) {
-					// The last one to three entries, padded with zero weights.
-					var r [4]int32
-					var a [4]float32
-					for j := range r {
-						r[j] = idx[p]
-						if p+j < len(idx) {
-							r[j], a[j] = idx[p+j], vals[p+j]
-						}
-					}
-					axpy4(dst, seg(r[0]), seg(r[1]), seg(r[2]), seg(r[3]), a[0], a[1], a[2], a[3])
-				}
+				addRows(dst, seg, s.idx[s.ptr[i]:s.ptr[i+1]], s.vals[s.ptr[i]:s.ptr[i+1]])
 			}
 		}
 	})
 	return out
+}
+
+// addRows adds vals[p]·row(idx[p]) for every p to dst, four rows a pass.
+func addRows(dst []float32, row func(int32) []float32, idx []int32, vals []float32) {
+	p := 0
+	for ; p+4 <= len(idx); p += 4 {
+		axpy4(dst, row(idx[p]), row(idx[p+1]), row(idx[p+2]), row(idx[p+3]), vals[p], vals[p+1], vals[p+2], vals[p+3])
+	}
+	if p < len(idx) {
+		// The last one to three entries, padded with zero weights.
+		var r [4]int32
+		var a [4]float32
+		for j := range r {
+			r[j] = idx[p]
+			if p+j < len(idx) {
+				r[j], a[j] = idx[p+j], vals[p+j]
+			}
+		}
+		axpy4(dst, row(r[0]), row(r[1]), row(r[2]), row(r[3]), a[0], a[1], a[2], a[3])
+	}
 }
 
 func axpy4Generic(dst, s0, s1, s2, s3 []float32, a0, a1, a2, a3 float32) {
@@ -141,33 +143,10 @@ func parallelRows(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// gram returns yᵀy, summing the Gram matrices of row blocks computed on
-// all cores (gonum's symmetric rank-k update runs on one).
+// gram returns yᵀy.
 func gram(y *mat.Dense) *mat.SymDense {
-	n, l := y.Dims()
-	workers := runtime.GOMAXPROCS(0)
-	parts := make([]*mat.SymDense, workers)
-	chunk := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, n)
-		if lo >= hi {
-			continue
-		}
-		wg.Go(func() {
-			var g mat.SymDense
-			g.SymOuterK(1, y.Slice(lo, hi, 0, l).T())
-			parts[w] = &g
-		})
-	}
-	wg.Wait()
-	g := mat.NewSymDense(l, nil)
-	for _, p := range parts {
-		if p != nil {
-			g.AddSym(g, p)
-		}
-	}
-	return g
+	_, l := y.Dims()
+	return mat.NewSymDense(l, crossGram(y, y, true).RawMatrix().Data)
 }
 
 // orthonormalize returns an orthonormal basis of y's column space,
@@ -191,22 +170,19 @@ func orthonormalize(y *mat.Dense) *mat.Dense {
 }
 
 // cholQR turns y into an orthonormal basis of its column space in place:
-// with yᵀy = RᵀR, Q = yR⁻¹, computed by triangular solves on blocks of
-// rows (half the work of multiplying by R⁻¹, and no inverse). It returns
-// the condition number of yᵀy, or false, leaving y as it was, when y is
-// too ill-conditioned.
+// with yᵀy = RᵀR, Q = yR⁻¹. It returns the condition number of yᵀy, or
+// false, leaving y as it was, when y is too ill-conditioned.
 func cholQR(y *mat.Dense) (float64, bool) {
 	var ch mat.Cholesky
 	if !ch.Factorize(gram(y)) || ch.Cond() > 1e15 {
 		return 0, false
 	}
-	var r mat.TriDense
+	var r, rinv mat.TriDense
 	ch.UTo(&r)
-	rr, raw := r.RawTriangular(), y.RawMatrix()
-	parallelRows(raw.Rows, func(lo, hi int) {
-		blk := blas64.General{Rows: hi - lo, Cols: raw.Cols, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride:]}
-		blas64.Trsm(blas.Right, blas.NoTrans, 1, rr, blk)
-	})
+	if err := rinv.InverseTri(&r); err != nil {
+		return 0, false
+	}
+	y.Copy(mulRows(y, mat.DenseCopyOf(&rinv), true))
 	return ch.Cond(), true
 }
 
@@ -276,8 +252,7 @@ func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int,
 	z := xt.mul(to32(q))
 	var m *mat.SymDense
 	if x.rows < x.cols {
-		var g mat.Dense
-		g.Mul(q.T(), x.mul(z).to64())
+		g := crossGram(q, x.mul(z).to64(), false)
 		_, l := g.Dims()
 		m = mat.NewSymDense(l, nil)
 		for i := 0; i < l; i++ {
@@ -318,15 +293,12 @@ func truncatedSVD(ctx context.Context, x *sparse, k, oversample, powerIters int,
 		}
 	}
 	// z·sel = xᵀ(q·sel): multiply on the side with fewer rows.
-	var w mat.Dense
 	if x.rows < x.cols {
-		w.Mul(q, sel)
-		v := xt.mul(to32(&w))
+		v := xt.mul(to32(mulRows(q, sel, false)))
 		v.cols = len(sigma)
 		return v, sigma, nil
 	}
-	w.Mul(z.to64(), sel)
-	v := to32(&w)
+	v := to32(mulRows(z.to64(), sel, false))
 	v.cols = len(sigma)
 	return v, sigma, nil
 }

@@ -69,7 +69,7 @@ func TestAxpy4MatchesGeneric(t *testing.T) {
 		}
 		return v
 	}
-	for _, n := range []int{8, 16, 24, 528} {
+	for _, n := range []int{1, 5, 8, 13, 16, 24, 528, 530} { // the kernel, its tail, and neither
 		s0, s1, s2, s3 := vec(n), vec(n), vec(n), vec(n)
 		got, want := vec(n), make([]float32, n)
 		copy(want, got)
