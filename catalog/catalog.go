@@ -35,6 +35,10 @@ type Config struct {
 	// RefitFactor: the local embedder is refitted once the catalog holds
 	// this many times the papers its fit saw (default 2).
 	RefitFactor float64
+	// FirstFit bounds the first fit of an empty catalog (0: 10,000
+	// papers): a big first ingest waits seconds for it, not the minute a
+	// fit on Local.MaxFitDocs takes; refits follow as the catalog grows.
+	FirstFit int
 	// BatchSize is how many papers are embedded and stored per transaction.
 	BatchSize int
 	// AllowUntitled accepts papers without a title (evaluation datasets
@@ -93,6 +97,9 @@ const paperCacheTTL = 5 * time.Minute
 
 // Open loads the active embedder and rebuilds the index from the store.
 func Open(ctx context.Context, st Store, cfg Config, log *slog.Logger, now func() time.Time) (*Catalog, error) {
+	if cfg.FirstFit <= 0 {
+		cfg.FirstFit = 10_000
+	}
 	if cfg.RefitFactor <= 1 {
 		cfg.RefitFactor = 2
 	}

@@ -236,3 +236,21 @@ func TestRefitSwitchesSpaceAndKeepsEveryPaper(t *testing.T) {
 		t.Errorf("after restart: %s with %d papers, want %s with 119", c2.Space().Name(), c2.Len(), sp.Name())
 	}
 }
+
+// A big first ingest into an empty catalog fits on its first FirstFit
+// papers only, embeds every paper in that space, and leaves the refit rule
+// to catch up.
+func TestFirstFitIsBounded(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig()
+	cfg.Local.Dim = 16
+	cfg.FirstFit, cfg.BatchSize = 30, 10
+	c := openCatalog(t, openStore(t, t.TempDir()), cfg)
+	sum := ingestSample(t, c)
+	if sum.Added != 119 || c.Space().Index.Len() != 119 {
+		t.Fatalf("added %d, indexed %d; want 119", sum.Added, c.Space().Index.Len())
+	}
+	if need, err := c.NeedsRefit(ctx); err != nil || !need {
+		t.Errorf("NeedsRefit = %v, %v: the first fit saw more than its 30 papers", need, err)
+	}
+}

@@ -127,8 +127,9 @@ func (b *batcher) add(ctx context.Context, p paperpicks.Paper) error {
 	b.ids[p.ID] = true
 	limit := b.c.cfg.BatchSize
 	if b.c.space.Load() == nil {
-		// The first fit sees as much of a first big ingest as a fit may use.
-		limit = max(b.c.cfg.Local.MaxFitDocs, b.c.cfg.BatchSize)
+		// The first fit sees the first papers of a big ingest, up to
+		// FirstFit; the refit rule takes over as the catalog grows.
+		limit = max(min(b.c.cfg.FirstFit, b.c.cfg.Local.MaxFitDocs), b.c.cfg.BatchSize)
 	}
 	if len(b.papers) >= limit {
 		return b.flush(ctx)

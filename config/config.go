@@ -61,6 +61,7 @@ type Embedder struct {
 	MaxVocab    int     `toml:"max_vocab" help:"local: most frequent words kept as features"`
 	Bigrams     bool    `toml:"bigrams" help:"local: add adjacent word pairs as features"`
 	MaxFitDocs  int     `toml:"max_fit_docs" help:"local: fit on at most this many papers (an even sample)"`
+	FirstFit    int     `toml:"first_fit_docs" help:"local: an empty catalog's first fit waits for at most this many papers; refits follow as it grows"`
 	RefitFactor float64 `toml:"refit_factor" help:"local: refit once the catalog has grown this many times past the last fit"`
 
 	OpenAIBaseURL    string        `toml:"openai_base_url" help:"openai: endpoint base URL"`
@@ -140,7 +141,7 @@ func Default() Config {
 		},
 		Store: Store{Driver: "sqlite", Synchronous: "FULL"},
 		Embedder: Embedder{
-			Kind: "local", Dim: 512, MaxVocab: 40000, MaxFitDocs: 60000, RefitFactor: 2,
+			Kind: "local", Dim: 512, MaxVocab: 40000, MaxFitDocs: 60000, FirstFit: 10000, RefitFactor: 2,
 			OpenAIBaseURL: "https://api.openai.com/v1", OpenAIModel: "text-embedding-3-small",
 			OpenAIBatch: 64, OpenAITimeout: 30 * time.Second, OpenAIRetries: 4,
 		},

@@ -213,6 +213,10 @@ func (c *Config) Validate() error {
 		return bad("embedder.kind", "must be local or openai, got %q", c.Embedder.Kind)
 	case c.Embedder.Dim < 2 || c.Embedder.Dim > 4096:
 		return bad("embedder.dim", "must be in [2, 4096], got %d", c.Embedder.Dim)
+	case c.Embedder.MaxFitDocs < 1:
+		return bad("embedder.max_fit_docs", "must be positive, got %d", c.Embedder.MaxFitDocs)
+	case c.Embedder.FirstFit < 1:
+		return bad("embedder.first_fit_docs", "must be positive, got %d", c.Embedder.FirstFit)
 	case c.Embedder.RefitFactor <= 1:
 		return bad("embedder.refit_factor", "must be greater than 1, got %g", c.Embedder.RefitFactor)
 	case c.Embedder.Kind == "openai" && c.Embedder.OpenAIModel == "":

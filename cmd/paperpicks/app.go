@@ -124,6 +124,7 @@ func catalogConfig(cfg *config.Config) catalog.Config {
 		Embedder:    cfg.Embedder.Kind,
 		Local:       local,
 		RefitFactor: cfg.Embedder.RefitFactor,
+		FirstFit:    cfg.Embedder.FirstFit,
 		OpenAI: embed.OpenAIConfig{
 			BaseURL: cfg.Embedder.OpenAIBaseURL, APIKey: cfg.Embedder.OpenAIKey, Model: cfg.Embedder.OpenAIModel,
 			Dimensions: cfg.Embedder.OpenAIDimensions, BatchSize: cfg.Embedder.OpenAIBatch,

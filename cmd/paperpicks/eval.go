@@ -110,6 +110,9 @@ func runEval(ctx context.Context, e *env, a evalArgs) error {
 	cfg := *e.cfg
 	cfg.Data = dir
 	cfg.Store.Driver, cfg.Store.Synchronous = "sqlite", "NORMAL" // a scratch store: speed over power-loss safety
+	// The embedder is judged as a catalog of this size has it after its
+	// refits: fitted on the whole dataset, not on a first batch.
+	cfg.Embedder.FirstFit = cfg.Embedder.MaxFitDocs
 	ev := *e
 	ev.cfg = &cfg
 	app, err := openApp(ctx, &ev)
