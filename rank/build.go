@@ -2,6 +2,8 @@ package rank
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/paperpicks/paperpicks/index"
 	"github.com/paperpicks/paperpicks/store"
@@ -20,19 +22,22 @@ type CandidateTransformer interface {
 	TransformCandidates(g *Global, cands Matrix) Matrix
 }
 
-// Profiles built for a run: Users[i] is ranked with Profiles[i].
-type Built struct {
-	Users    []string
-	Profiles []Profile
-	Global   *Global
-}
+// rankBlock is how many users' profiles are held and ranked at once: at
+// 512 dimensions 8 MB, where all 100k users' would be 200 MB for the
+// length of the run.
+var rankBlock = 4096
 
-// BuildProfiles turns every stored profile of space into strategy's
-// profile. Users whose signals are too weak (no up votes) are left out:
-// they get trending picks instead. g holds the catalog-wide inputs (the
-// catalog mean, and a model's transforms for the strategies that use
-// them); BuildProfiles adds the mean liked vector over all users.
-func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strategy Strategy, g *Global) (*Built, error) {
+// RankProfiles turns every stored profile of space into strategy's
+// profile and ranks cands for it, a block of users at a time: fn gets each
+// block's users and their top k (indices into cands, best first). exclude,
+// when set, gives the candidates a user must not get (already seen). Users
+// whose signals are too weak (no up votes) are left out: they get
+// trending picks instead. g holds the catalog-wide inputs (the catalog
+// mean, and a model's transforms for the strategies that use them); the
+// mean liked vector over all users is added here. It returns how many
+// users were ranked and the time spent scoring.
+func RankProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strategy Strategy, g *Global, cands Matrix, k int,
+	exclude func(userID string) []int32, fn func(users []string, top [][]Scored) error) (int, time.Duration, error) {
 	g = &Global{CatalogMean: g.CatalogMean, Whitening: g.Whitening, Learned: g.Learned}
 	// The profiles are read twice rather than held: at 100k users their
 	// running sums are 400 MB. First the mean liked vector over all users,
@@ -50,21 +55,54 @@ func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strate
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	if total > 0 {
 		g.LikesMean = scaled(g.LikesMean, 1/total)
 	}
-	// Then each profile as it streams by. Strategies that need the liked
-	// vectors keep the sums until the scan is over, as their votes are
-	// read with further queries.
-	b := &Built{Global: g}
-	add := func(userID string, sig *Signals) {
-		if prof, ok := strategy.Build(sig, g); ok {
-			b.Users = append(b.Users, userID)
-			b.Profiles = append(b.Profiles, prof)
-		}
+	if t, ok := strategy.(CandidateTransformer); ok {
+		cands = t.TransformCandidates(g, cands)
 	}
+
+	// Then each profile as it streams by, ranked when a block is full.
+	ranked, scoring := 0, time.Duration(0)
+	var users []string
+	var queries [][][]float32
+	flush := func() error {
+		if len(users) == 0 {
+			return nil
+		}
+		var skip func(u, c int) bool
+		if exclude != nil {
+			excluded := make([][]int32, len(users))
+			for u, id := range users {
+				excluded[u] = exclude(id)
+			}
+			skip = func(u, c int) bool { return slices.Contains(excluded[u], int32(c)) }
+		}
+		start := time.Now()
+		top, err := index.TopK(ctx, queries, cands, k, skip)
+		scoring += time.Since(start)
+		if err == nil {
+			err = fn(users, top)
+		}
+		ranked += len(users)
+		users, queries = users[:0], queries[:0]
+		return err
+	}
+	add := func(userID string, sig *Signals) error {
+		prof, ok := strategy.Build(sig, g)
+		if !ok {
+			return nil
+		}
+		users, queries = append(users, userID), append(queries, prof.Vectors)
+		if len(users) == rankBlock {
+			return flush()
+		}
+		return nil
+	}
+	// Strategies that need the liked vectors keep the sums until the scan
+	// is over, as their votes are read with further queries.
 	var needLiked []*store.ProfileSums
 	err = st.ScanProfiles(ctx, func(p *store.ProfileSums) error {
 		switch {
@@ -72,18 +110,18 @@ func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strate
 		case strategy.NeedsLiked():
 			needLiked = append(needLiked, p)
 		default:
-			add(p.UserID, SignalsOf(p))
+			return add(p.UserID, SignalsOf(p))
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	for _, p := range needLiked {
 		sig := SignalsOf(p)
 		votes, err := st.Votes(ctx, p.UserID)
 		if err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		for _, v := range votes {
 			if v.Value != "up" {
@@ -93,23 +131,14 @@ func BuildProfiles(ctx context.Context, st ProfileStore, vs VectorSource, strate
 				sig.Liked = append(sig.Liked, Voted{PaperID: v.PaperID, Vector: vec})
 			}
 		}
-		add(p.UserID, sig)
+		if err := add(p.UserID, sig); err != nil {
+			return 0, 0, err
+		}
 	}
-	return b, nil
-}
-
-// Rank scores the built profiles against candidates with the batched
-// kernel and returns each user's top k (candidate indices into cands).
-// skip hides candidates per user (already seen).
-func (b *Built) Rank(ctx context.Context, strategy Strategy, cands Matrix, k int, skip func(user, cand int) bool) ([][]Scored, error) {
-	if t, ok := strategy.(CandidateTransformer); ok {
-		cands = t.TransformCandidates(b.Global, cands)
+	if err := flush(); err != nil {
+		return 0, 0, err
 	}
-	queries := make([][][]float32, len(b.Profiles))
-	for i, p := range b.Profiles {
-		queries[i] = p.Vectors
-	}
-	return index.TopK(ctx, queries, cands, k, skip)
+	return ranked, scoring, nil
 }
 
 // CatalogMean is the mean of the vectors in m.

@@ -283,8 +283,9 @@ func (r *Ranker) rank(ctx context.Context, date string, cutoff time.Time) (int, 
 	return len(states), total, nil
 }
 
-// personal ranks the candidates for every user with a profile, in one
-// batched product, and fills st.picks with their best unseen ones.
+// personal ranks the candidates for every user with a profile, in
+// batched products a block of users at a time, and fills st.picks with
+// their best unseen ones.
 func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[string]*userState, candIDs []string, cands Matrix) error {
 	if cands.Rows == 0 {
 		return nil
@@ -294,82 +295,73 @@ func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[str
 	if err != nil {
 		return err
 	}
-	built, err := BuildProfiles(ctx, r.store, sp, r.cfg.Strategy, g)
-	if err != nil {
-		return err
-	}
-	r.stats.Build, r.stats.Profiles = time.Since(start), len(built.Users)
 	candPos := make(map[string]int32, len(candIDs))
 	for i, id := range candIDs {
 		candPos[id] = int32(i)
 	}
-	// Per built user, the candidates they have seen (usually none).
-	excluded := make([][]int32, len(built.Users))
 	kmax := 1
-	for i, uid := range built.Users {
-		st := states[uid]
-		if st == nil {
-			continue
-		}
+	for _, st := range states {
 		kmax = max(kmax, st.user.PicksPerDay)
-		for _, id := range st.seen {
-			if c, ok := candPos[id]; ok {
-				excluded[i] = append(excluded[i], int32(c))
-			}
-		}
 	}
 	pool := kmax
 	if r.cfg.Diversity > 0 {
 		pool = 3 * kmax // MMR re-ranks a larger head
 	}
-	skip := func(u, c int) bool {
-		for _, e := range excluded[u] {
-			if int(e) == c {
-				return true
+	// The candidates a user has seen (usually none).
+	exclude := func(uid string) []int32 {
+		st := states[uid]
+		if st == nil {
+			return nil
+		}
+		var out []int32
+		for _, id := range st.seen {
+			if c, ok := candPos[id]; ok {
+				out = append(out, c)
 			}
 		}
-		return false
+		return out
 	}
-	start = time.Now()
-	top, err := built.Rank(ctx, r.cfg.Strategy, cands, pool, skip)
-	if err != nil {
-		return err
-	}
-	r.stats.Score = time.Since(start)
-	start = time.Now()
-	defer func() { r.stats.Choose = time.Since(start) }()
-	var wg sync.WaitGroup
-	next := make(chan int, len(built.Users))
-	for i := range built.Users {
-		next <- i
-	}
-	close(next)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Go(func() {
-			for i := range next {
-				st := states[built.Users[i]]
-				if st == nil {
-					continue
-				}
-				chosen := top[i]
-				if r.cfg.Diversity > 0 {
-					chosen = mmr(chosen, cands, st.user.PicksPerDay, 1-r.cfg.Diversity)
-				}
-				if len(chosen) > st.user.PicksPerDay {
-					chosen = chosen[:st.user.PicksPerDay]
-				}
-				for _, s := range chosen {
-					p := paperpicks.Pick{PaperID: candIDs[s.Cand], Score: float64(s.Score), Kind: paperpicks.PickPersonal}
-					if why, _, ok := sp.Index.BestMatchRows(st.liked, cands.Row(s.Cand)); ok {
-						p.Reason = why
+	var choosing time.Duration
+	choose := func(users []string, top [][]Scored) error {
+		begin := time.Now()
+		defer func() { choosing += time.Since(begin) }()
+		var wg sync.WaitGroup
+		next := make(chan int, len(users))
+		for i := range users {
+			next <- i
+		}
+		close(next)
+		for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+			wg.Go(func() {
+				for i := range next {
+					st := states[users[i]]
+					if st == nil {
+						continue
 					}
-					st.picks = append(st.picks, p)
+					chosen := top[i]
+					if r.cfg.Diversity > 0 {
+						chosen = mmr(chosen, cands, st.user.PicksPerDay, 1-r.cfg.Diversity)
+					}
+					if len(chosen) > st.user.PicksPerDay {
+						chosen = chosen[:st.user.PicksPerDay]
+					}
+					for _, s := range chosen {
+						p := paperpicks.Pick{PaperID: candIDs[s.Cand], Score: float64(s.Score), Kind: paperpicks.PickPersonal}
+						if why, _, ok := sp.Index.BestMatchRows(st.liked, cands.Row(s.Cand)); ok {
+							p.Reason = why
+						}
+						st.picks = append(st.picks, p)
+					}
 				}
-			}
-		})
+			})
+		}
+		wg.Wait()
+		return ctx.Err()
 	}
-	wg.Wait()
-	return ctx.Err()
+	n, scoring, err := RankProfiles(ctx, r.store, sp, r.cfg.Strategy, g, cands, pool, exclude, choose)
+	r.stats.Profiles, r.stats.Score, r.stats.Choose = n, scoring, choosing
+	r.stats.Build = time.Since(start) - scoring - choosing
+	return err
 }
 
 // mmr re-ranks by maximal marginal relevance: each next pick maximizes

@@ -295,3 +295,50 @@ func TestFeedbackDuringRun(t *testing.T) {
 		t.Errorf("feedback log has %d events, want 160", total)
 	}
 }
+
+// Ranking users a block at a time gives every user the picks ranking them
+// all at once gives, seen papers still excluded.
+func TestDailyRunInBlocksEqualsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	run := func(block int, down []string) map[string][]paperpicks.Pick {
+		defer rank.SetRankBlock(block)()
+		w := newWorld(t, openSQLite(t), rank.DailyConfig{})
+		for i := range 7 {
+			w.user(t, fmt.Sprintf("u%d", i), 4, w.papers[i*5], w.papers[i*5+3])
+		}
+		for _, p := range down {
+			if _, err := w.profiles.Feedback(ctx, "u0", p, paperpicks.VoteDown); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.clock.Set(w.clock.Now().Add(time.Hour))
+		if r, err := w.ranker.RunDaily(ctx, "2026-11-26"); err != nil || r.Picks != 28 {
+			t.Fatalf("block %d: run = %+v, %v", block, r, err)
+		}
+		out := map[string][]paperpicks.Pick{}
+		for i := range 7 {
+			u := fmt.Sprintf("u%d", i)
+			out[u] = picks(t, w.st, u, "2026-11-26")
+			for _, p := range out[u] {
+				if p.PaperID == w.papers[i*5] || p.PaperID == w.papers[i*5+3] {
+					t.Errorf("block %d: %s was picked %s, which it liked", block, u, p.PaperID)
+				}
+			}
+		}
+		return out
+	}
+	// u0 votes down the two papers it would otherwise get first.
+	first := run(4096, nil)["u0"]
+	down := []string{first[0].PaperID, first[1].PaperID}
+	whole, blocks := run(4096, down), run(3, down)
+	for u, want := range whole {
+		if ids(blocks[u]) != ids(want) {
+			t.Errorf("%s: in blocks of 3 %s, at once %s", u, ids(blocks[u]), ids(want))
+		}
+	}
+	for _, p := range blocks["u0"] {
+		if p.PaperID == down[0] || p.PaperID == down[1] {
+			t.Errorf("in blocks: u0 was picked %s, which it voted down", p.PaperID)
+		}
+	}
+}

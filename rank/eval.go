@@ -1,11 +1,8 @@
 package rank
 
 import (
-	"context"
 	"math/rand/v2"
 	"time"
-
-	"github.com/paperpicks/paperpicks/index"
 )
 
 // EvalUser is one user's library in an evaluation dataset.
@@ -115,26 +112,4 @@ func RandomRanking(cases []EvalCase, newIDs []string, seed uint64) [][]string {
 		out[i] = top
 	}
 	return out
-}
-
-// RankProfiles ranks the candidates for each profile with the daily
-// ranker's kernel (TopK) and returns the top EvalTopN ids per profile.
-func RankProfiles(ctx context.Context, profiles []Profile, cands Matrix, candIDs []string) ([][]string, error) {
-	queries := make([][][]float32, len(profiles))
-	for i, p := range profiles {
-		queries[i] = p.Vectors
-	}
-	top, err := index.TopK(ctx, queries, cands, EvalTopN, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]string, len(top))
-	for i, list := range top {
-		ids := make([]string, len(list))
-		for j, s := range list {
-			ids[j] = candIDs[s.Cand]
-		}
-		out[i] = ids
-	}
-	return out, nil
 }

@@ -5,11 +5,13 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/paperpicks/paperpicks/store"
 )
 
 // TrendingStore is what trending reads.
 type TrendingStore interface {
-	UpVotesSince(ctx context.Context, since time.Time) (map[string][]time.Time, error)
+	UpVotesSince(ctx context.Context, since, now time.Time, halfLife time.Duration) (map[string]store.UpVotes, error)
 }
 
 // Arrivals tells when papers arrived, to break ties by recency.
@@ -28,27 +30,19 @@ type TrendItem struct {
 // the last days, each thumbs-up weighted 2^(-age/halfLife) so fresh
 // interest counts more; ties go to the paper that arrived last.
 func Trending(ctx context.Context, st TrendingStore, arrivals Arrivals, now time.Time, days int, halfLife time.Duration, k int) ([]TrendItem, error) {
-	up, err := st.UpVotesSince(ctx, now.Add(-time.Duration(days)*24*time.Hour))
+	up, err := st.UpVotesSince(ctx, now.Add(-time.Duration(days)*24*time.Hour), now, halfLife)
 	if err != nil {
 		return nil, err
 	}
 	items := make([]TrendItem, 0, len(up))
 	added := make(map[string]time.Time, len(up))
-	for id, times := range up {
-		if _, ok := arrivals.AddedAt(id); !ok {
+	for id, v := range up {
+		at, ok := arrivals.AddedAt(id)
+		if !ok {
 			continue // not in the current space (or deleted): cannot be shown
 		}
-		it := TrendItem{PaperID: id, Votes: len(times)}
-		for _, t := range times {
-			age := max(now.Sub(t), 0)
-			if halfLife > 0 {
-				it.Score += math.Exp2(-float64(age) / float64(halfLife))
-			} else {
-				it.Score++
-			}
-		}
-		items = append(items, it)
-		added[id], _ = arrivals.AddedAt(id)
+		items = append(items, TrendItem{PaperID: id, Votes: v.Votes, Score: v.Score})
+		added[id] = at
 	}
 	sort.Slice(items, func(a, b int) bool {
 		ia, ib := items[a], items[b]

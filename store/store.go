@@ -186,12 +186,21 @@ type Feedbacks interface {
 	PutProfiles(ctx context.Context, profiles []*ProfileSums) error
 	// ScanProfiles calls fn for every stored profile, in user id order.
 	ScanProfiles(ctx context.Context, fn func(*ProfileSums) error) error
-	// UpVotesSince returns, per paper, the times of current up votes given
-	// at or after since (for trending).
-	UpVotesSince(ctx context.Context, since time.Time) (map[string][]time.Time, error)
+	// UpVotesSince sums, per paper, the current up votes given at or
+	// after since (for trending): how many, and their weights
+	// 2^(−age/halfLife) with age = now − the vote's time, at least 0 (each
+	// 1 when halfLife ≤ 0). The store aggregates: a day of a big catalog
+	// has millions of votes.
+	UpVotesSince(ctx context.Context, since, now time.Time, halfLife time.Duration) (map[string]UpVotes, error)
 	// ScanVotes calls fn once per user that has votes, in user id order,
 	// with all their current votes.
 	ScanVotes(ctx context.Context, fn func(userID string, votes []Vote) error) error
+}
+
+// UpVotes is a paper's recent up votes: how many, and their decayed sum.
+type UpVotes struct {
+	Votes int
+	Score float64
 }
 
 // Vote is a user's current judgement of a paper.

@@ -199,21 +199,19 @@ func runEval(ctx context.Context, e *env, a evalArgs) error {
 		if model != nil {
 			g = model.Global(mean)
 		}
-		built, err := rank.BuildProfiles(ctx, app.store, sp, strat, g)
-		if err != nil {
-			return err
-		}
-		top, err := built.Rank(ctx, strat, cands, rank.EvalTopN, nil)
-		if err != nil {
-			return err
-		}
 		ranked := make([][]string, len(cases))
-		for i, uid := range built.Users {
-			ids := make([]string, len(top[i]))
-			for j, s := range top[i] {
-				ids[j] = newIDs[s.Cand]
+		_, _, err := rank.RankProfiles(ctx, app.store, sp, strat, g, cands, rank.EvalTopN, nil, func(users []string, top [][]rank.Scored) error {
+			for i, uid := range users {
+				ids := make([]string, len(top[i]))
+				for j, s := range top[i] {
+					ids[j] = newIDs[s.Cand]
+				}
+				ranked[pos[uid]] = ids
 			}
-			ranked[pos[uid]] = ids
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		scores := rank.Measure(strat.Name(), cases, ranked, time.Since(start))
 		report.Rows = append(report.Rows, row(scores, first))

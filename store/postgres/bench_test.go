@@ -14,8 +14,8 @@ import (
 )
 
 // BenchmarkUpsertPapers measures catalog ingest: batches of new papers
-// with 384-dimensional vectors (fresh), and the same batches again with
-// changed metadata and no vectors (update).
+// with 512-dimensional vectors, the local embedder's (fresh), and the
+// same batches again with changed metadata and no vectors (update).
 //
 //	PAPERPICKS_TEST_POSTGRES_URL=... go test -run - -bench Upsert -benchmem ./store/postgres
 func BenchmarkUpsertPapers(b *testing.B) {
@@ -33,7 +33,7 @@ func BenchmarkUpsertPapers(b *testing.B) {
 							Published: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Categories: []string{"cs.LG"}, Upvotes: round}
 						out[i] = store.PaperVector{Paper: p, TextHash: paperpicks.TextHash(p.Text())}
 						if vectors {
-							out[i].Vector = make([]float32, 384)
+							out[i].Vector = make([]float32, 512)
 							for j := range out[i].Vector {
 								out[i].Vector[j] = rng.Float32()
 							}

@@ -48,14 +48,19 @@ func eachVote(rows pgx.Rows, fn func(userID string, v store.Vote) error) error {
 	return rows.Err()
 }
 
-func (s *Store) UpVotesSince(ctx context.Context, since time.Time) (map[string][]time.Time, error) {
-	rows, err := s.pool.Query(ctx, `SELECT user_id, paper_id, value, at FROM votes WHERE value = 'up' AND at >= $1`, ts(since))
+func (s *Store) UpVotesSince(ctx context.Context, since, now time.Time, halfLife time.Duration) (map[string]store.UpVotes, error) {
+	rows, err := s.pool.Query(ctx, `SELECT paper_id, count(*),
+			sum(CASE WHEN $3 > 0 THEN power(2.0::float8, -greatest(extract(epoch FROM $2::timestamptz - at)::float8, 0) / $3) ELSE 1 END)
+		FROM votes WHERE value = 'up' AND at >= $1 GROUP BY paper_id`,
+		ts(since), ts(now), halfLife.Seconds())
 	if err != nil {
 		return nil, classify(fmt.Errorf("up votes: %w", err))
 	}
-	out := map[string][]time.Time{}
-	err = eachVote(rows, func(_ string, v store.Vote) error {
-		out[v.PaperID] = append(out[v.PaperID], v.At)
+	out := map[string]store.UpVotes{}
+	var id string
+	var v store.UpVotes
+	_, err = pgx.ForEachRow(rows, []any{&id, &v.Votes, &v.Score}, func() error {
+		out[id] = v
 		return nil
 	})
 	if err != nil {

@@ -227,20 +227,23 @@ func (s *Store) ScanProfiles(ctx context.Context, fn func(*store.ProfileSums) er
 	}
 }
 
-func (s *Store) UpVotesSince(ctx context.Context, since time.Time) (map[string][]time.Time, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT paper_id, at FROM votes WHERE value = 'up' AND at >= ?`, store.Micros(since))
+func (s *Store) UpVotesSince(ctx context.Context, since, now time.Time, halfLife time.Duration) (map[string]store.UpVotes, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT paper_id, count(*),
+			sum(CASE WHEN ?3 > 0 THEN pow(2.0, -max(?2 - at, 0) / ?3) ELSE 1.0 END)
+		FROM votes WHERE value = 'up' AND at >= ?1 GROUP BY paper_id`,
+		store.Micros(since), store.Micros(now), float64(halfLife.Microseconds()))
 	if err != nil {
 		return nil, fmt.Errorf("up votes: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][]time.Time{}
+	out := map[string]store.UpVotes{}
 	for rows.Next() {
 		var id string
-		var at int64
-		if err := rows.Scan(&id, &at); err != nil {
+		var v store.UpVotes
+		if err := rows.Scan(&id, &v.Votes, &v.Score); err != nil {
 			return nil, err
 		}
-		out[id] = append(out[id], store.FromMicros(at))
+		out[id] = v
 	}
 	return out, rows.Err()
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -190,9 +191,20 @@ func testFeedback(t *testing.T, s store.Store) {
 		t.Errorf("rebuilt profile = %+v", p)
 	}
 
-	up, err := s.UpVotesSince(ctx, t0.Add(3*time.Minute))
-	if err != nil || len(up) != 2 || len(up["2401.00002"]) != 1 || up["2401.00001"] != nil {
-		t.Errorf("UpVotesSince = %v, %v", up, err)
+	// Current up votes: 00001 at t0, 00002 at t0+6m, 00005 at t0+1h.
+	up, err := s.UpVotesSince(ctx, t0.Add(3*time.Minute), t0.Add(66*time.Minute), time.Hour)
+	if err != nil || len(up) != 2 || up["2401.00002"].Votes != 1 || math.Abs(up["2401.00002"].Score-0.5) > 1e-9 ||
+		math.Abs(up["2401.00005"].Score-math.Exp2(-0.1)) > 1e-9 {
+		t.Errorf("UpVotesSince = %+v, %v; want 00002 weighted 0.5 (an hour old), 00005 2^-0.1", up, err)
+	}
+	// A vote newer than now counts whole; without a half-life every vote does.
+	up, err = s.UpVotesSince(ctx, t0.Add(3*time.Minute), t0.Add(30*time.Minute), time.Hour)
+	if err != nil || math.Abs(up["2401.00005"].Score-1) > 1e-9 || math.Abs(up["2401.00002"].Score-math.Exp2(-0.4)) > 1e-9 {
+		t.Errorf("UpVotesSince before the newest vote = %+v, %v", up, err)
+	}
+	up, err = s.UpVotesSince(ctx, t0, t0.Add(66*time.Minute), 0)
+	if err != nil || len(up) != 3 || up["2401.00001"].Score != 1 || up["2401.00005"].Votes != 1 {
+		t.Errorf("UpVotesSince without decay = %+v, %v", up, err)
 	}
 	users := 0
 	err = s.ScanVotes(ctx, func(uid string, votes []store.Vote) error {
