@@ -142,3 +142,27 @@ func TestScoreCodesExtremes(t *testing.T) {
 		}
 	}
 }
+
+// scoreCodes gives every row the portable dot product, whatever the
+// number of rows the four-row kernel leaves over.
+func TestScoreCodesEveryRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	const dim = 64
+	q := make([]int16, dim)
+	for i := range q {
+		q[i] = int16(rng.IntN(2001) - 1000)
+	}
+	for rows := 1; rows <= 9; rows++ {
+		codes := make([]int8, rows*dim)
+		for i := range codes {
+			codes[i] = int8(rng.IntN(255) - 127)
+		}
+		got := make([]int32, rows)
+		scoreCodes(q, codes, dim, got)
+		for r := range got {
+			if want := dotCodes(q, codes[r*dim:(r+1)*dim]); got[r] != want {
+				t.Errorf("%d rows: row %d scored %d, want %d", rows, r, got[r], want)
+			}
+		}
+	}
+}

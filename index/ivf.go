@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"time"
 
 	"gonum.org/v1/gonum/blas/blas32"
@@ -71,7 +70,14 @@ func quantizeTo[T int8 | int16](v []float32, dst []T, r float32) float32 {
 	}
 	inv := r / m
 	for i, x := range v {
-		dst[i] = T(math.Round(float64(x * inv)))
+		// Half away from zero, as math.Round: exact in float32 below 2²³.
+		y := x * inv
+		if y < 0 {
+			y -= 0.5
+		} else {
+			y += 0.5
+		}
+		dst[i] = T(int32(y))
 	}
 	return m / r
 }
@@ -236,19 +242,18 @@ func (ix *Index) probe(q []float32, k, self int) []Scored {
 	f := ix.ivf
 	cs := make([]float32, f.centroids.Rows)
 	scoreBlock(q, f.centroids.Data, ix.dim, cs)
-	order := make([]int, len(cs))
-	for i := range order {
-		order[i] = i
-	}
+	var lists minHeap // the nprobe nearest lists; their order does not matter
 	nprobe := ix.opt.nprobeFor(len(cs))
-	sort.Slice(order, func(a, b int) bool { return cs[order[a]] > cs[order[b]] })
+	for l, s := range cs {
+		lists.offer(Scored{Cand: l, Score: s}, nprobe, false)
+	}
 	var short minHeap
 	shortlist := shortlistFor(k)
 	q16 := make([]int16, ix.dim)
 	qscale := quantizeQuery(q, q16)
 	var buf [512]int32
-	for _, l := range order[:nprobe] {
-		list := &f.lists[l]
+	for _, nl := range lists {
+		list := &f.lists[nl.Cand]
 		scores := buf[:]
 		if len(list.rows) > len(buf) {
 			scores = make([]int32, len(list.rows))
@@ -265,10 +270,19 @@ func (ix *Index) probe(q []float32, k, self int) []Scored {
 			}
 		}
 	}
-	var h minHeap
+	i := 0
+	if hasDot4 && ix.dim%16 == 0 {
+		for ; i+4 <= len(short); i += 4 {
+			short[i].Score, short[i+1].Score, short[i+2].Score, short[i+3].Score =
+				dot4(q, ix.row(short[i].Cand), ix.row(short[i+1].Cand), ix.row(short[i+2].Cand), ix.row(short[i+3].Cand))
+		}
+	}
 	qv := blas32.Vector{N: ix.dim, Inc: 1, Data: q}
+	for ; i < len(short); i++ {
+		short[i].Score = blas32.Dot(qv, blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(short[i].Cand)})
+	}
+	var h minHeap
 	for _, s := range short {
-		s.Score = blas32.Dot(qv, blas32.Vector{N: ix.dim, Inc: 1, Data: ix.row(s.Cand)})
 		h.offer(s, k, false)
 	}
 	return h
@@ -344,6 +358,14 @@ func scoreCodes(q []int16, codes []int8, dim int, scores []int32) {
 		for ; j+4 <= len(scores); j += 4 {
 			c := codes[j*dim : (j+4)*dim]
 			scores[j], scores[j+1], scores[j+2], scores[j+3] = dot4Codes(q[:dim], c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
+		}
+		if n := len(scores) - j; n > 0 {
+			// The last one to three rows, repeated to fill the kernel's four.
+			row := func(i int) []int8 { i = j + min(i, n-1); return codes[i*dim : (i+1)*dim] }
+			var s [4]int32
+			s[0], s[1], s[2], s[3] = dot4Codes(q[:dim], row(0), row(1), row(2), row(3))
+			copy(scores[j:], s[:n])
+			return
 		}
 	}
 	for ; j < len(scores); j++ {
