@@ -319,7 +319,14 @@ func (r *runner) measureHTTP(ctx context.Context, st store.Store, cat *catalog.C
 	}
 	hs := &http.Server{Handler: srv.Handler()}
 	go hs.Serve(ln)
-	defer hs.Close()
+	// Requests whose clients gave up at the end of a load run still finish
+	// (a queued feedback event waits for its commit) before the store closes.
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}
+	defer stop()
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opt.Workers * 2}}
 	rng := rand.New(rand.NewPCG(opt.Seed, 99))
@@ -381,7 +388,7 @@ func (r *runner) measureHTTP(ctx context.Context, st store.Store, cat *catalog.C
 
 	if full {
 		if opt.Binary != "" {
-			hs.Close()
+			stop()
 			return r.measureService(ctx, cat.Len())
 		}
 		// Without the binary, the benchmark's own process stands in: an
