@@ -337,13 +337,6 @@ func getProfile(ctx context.Context, q querier, userID string) (*store.ProfileSu
 	return p, nil
 }
 
-func queueProfile(b *pgx.Batch, p *store.ProfileSums) {
-	b.Queue(`INSERT INTO profiles (`+profileColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (user_id) DO UPDATE SET space = excluded.space, up_sum = excluded.up_sum, down_sum = excluded.down_sum,
-			up_w = excluded.up_w, down_w = excluded.down_w, ref_time = excluded.ref_time, updated_at = excluded.updated_at`,
-		p.UserID, p.Space, store.EncodeVector(p.UpSum), store.EncodeVector(p.DownSum), p.UpW, p.DownW, ts(p.RefTime), ts(p.UpdatedAt))
-}
-
 func feedbackLog(ctx context.Context, q querier, userID string) ([]paperpicks.Feedback, error) {
 	rows, err := q.Query(ctx, `SELECT paper_id, value, at FROM feedback_events WHERE user_id = $1 ORDER BY seq`, userID)
 	if err != nil {
@@ -397,17 +390,25 @@ func (s *Store) GetProfile(ctx context.Context, userID string) (*store.ProfileSu
 	return getProfile(ctx, s.pool, userID)
 }
 
-// PutProfiles pipelines one upsert per profile, in user id order so that
-// concurrent writers lock rows in the same order.
+// PutProfiles upserts the profiles a chunk per statement, in user id
+// order so that concurrent writers lock rows in the same order; of a user
+// given twice the last profile is stored.
 func (s *Store) PutProfiles(ctx context.Context, profiles []*store.ProfileSums) error {
 	sorted := slices.Clone(profiles)
 	slices.SortStableFunc(sorted, func(a, b *store.ProfileSums) int { return cmp.Compare(a.UserID, b.UserID) })
+	// One statement cannot upsert a row twice: keep each user's last.
+	last := sorted[:0]
+	for i, p := range sorted {
+		if i+1 < len(sorted) && sorted[i+1].UserID == p.UserID {
+			continue
+		}
+		last = append(last, p)
+	}
+	sorted = last
 	return classify(s.tx(ctx, func(tx pgx.Tx) error {
 		for lo := 0; lo < len(sorted); lo += chunk {
 			var b pgx.Batch
-			for _, p := range sorted[lo:min(lo+chunk, len(sorted))] {
-				queueProfile(&b, p)
-			}
+			queueProfiles(&b, sorted[lo:min(lo+chunk, len(sorted))], nil)
 			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 				return fmt.Errorf("put profiles: %w", err)
 			}

@@ -15,7 +15,7 @@ import (
 func (s *Store) ImportUsers(ctx context.Context, users []store.UserImport) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var urows, erows, vrows [][]any
-		var b pgx.Batch
+		var profiles []*store.ProfileSums
 		for _, ui := range users {
 			u := ui.User
 			urows = append(urows, []any{u.ID, nullEmail(u.Email), u.TimeZone, u.PicksPerDay, u.Digest, ui.TokenHash, ts(u.CreatedAt)})
@@ -28,7 +28,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []store.UserImport) error
 			if ui.Profile != nil {
 				p := *ui.Profile
 				p.UserID = u.ID
-				queueProfile(&b, &p)
+				profiles = append(profiles, &p)
 			}
 		}
 		copies := []struct {
@@ -48,6 +48,8 @@ func (s *Store) ImportUsers(ctx context.Context, users []store.UserImport) error
 				return fmt.Errorf("import %s: %w", c.table, err)
 			}
 		}
+		var b pgx.Batch
+		queueProfiles(&b, profiles, nil)
 		if b.Len() > 0 {
 			return tx.SendBatch(ctx, &b).Close()
 		}

@@ -190,6 +190,20 @@ func testFeedback(t *testing.T, s store.Store) {
 	if p, _ := s.GetProfile(ctx, "u1"); p.Space != "sp-new" || p.UpW != 3 {
 		t.Errorf("rebuilt profile = %+v", p)
 	}
+	// Profiles put in bulk replace what is stored; of a user given twice,
+	// the last one wins.
+	put := func(w float64) *store.ProfileSums {
+		return &store.ProfileSums{UserID: "u1", Space: "sp-put", UpSum: make([]float32, 8), DownSum: make([]float32, 8), UpW: w}
+	}
+	if err := s.PutProfiles(ctx, []*store.ProfileSums{put(5), put(7)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.GetProfile(ctx, "u1"); p.Space != "sp-put" || p.UpW != 7 {
+		t.Errorf("after PutProfiles = %+v, want the last of two for u1", p)
+	}
+	if err := s.PutProfiles(ctx, []*store.ProfileSums{put(3)}); err != nil {
+		t.Fatal(err)
+	}
 
 	// Current up votes: 00001 at t0, 00002 at t0+6m, 00005 at t0+1h.
 	up, err := s.UpVotesSince(ctx, t0.Add(3*time.Minute), t0.Add(66*time.Minute), time.Hour)
