@@ -36,11 +36,6 @@ func dot4f64(a, b0, b1, b2, b3 []float64) (s0, s1, s2, s3 float64) {
 	} else {
 		n = 0
 	}
-	for i := n; i < len(a); i++ {
-		s0 += a[i] * b0[i]
-		s1 += a[i] * b1[i]
-		s2 += a[i] * b2[i]
-		s3 += a[i] * b3[i]
-	}
-	return s0, s1, s2, s3
+	t0, t1, t2, t3 := dot4f64Generic(a[n:], b0[n:], b1[n:], b2[n:], b3[n:])
+	return s0 + t0, s1 + t1, s2 + t2, s3 + t3
 }

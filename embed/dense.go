@@ -141,3 +141,14 @@ func mulRows(a, b *mat.Dense, upper bool) *mat.Dense {
 	})
 	return out
 }
+
+// dot4f64Generic is dot4f64's portable form.
+func dot4f64Generic(a, b0, b1, b2, b3 []float64) (s0, s1, s2, s3 float64) {
+	for i, x := range a {
+		s0 += x * b0[i]
+		s1 += x * b1[i]
+		s2 += x * b2[i]
+		s3 += x * b3[i]
+	}
+	return s0, s1, s2, s3
+}

@@ -334,23 +334,8 @@ func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[str
 		for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 			wg.Go(func() {
 				for i := range next {
-					st := states[users[i]]
-					if st == nil {
-						continue
-					}
-					chosen := top[i]
-					if r.cfg.Diversity > 0 {
-						chosen = mmr(chosen, cands, st.user.PicksPerDay, 1-r.cfg.Diversity)
-					}
-					if len(chosen) > st.user.PicksPerDay {
-						chosen = chosen[:st.user.PicksPerDay]
-					}
-					for _, s := range chosen {
-						p := paperpicks.Pick{PaperID: candIDs[s.Cand], Score: float64(s.Score), Kind: paperpicks.PickPersonal}
-						if why, _, ok := sp.Index.BestMatchRows(st.liked, cands.Row(s.Cand)); ok {
-							p.Reason = why
-						}
-						st.picks = append(st.picks, p)
+					if st := states[users[i]]; st != nil {
+						r.pickPersonal(sp, st, top[i], candIDs, cands)
 					}
 				}
 			})
@@ -362,6 +347,24 @@ func (r *Ranker) personal(ctx context.Context, sp *catalog.Space, states map[str
 	r.stats.Profiles, r.stats.Score, r.stats.Choose = n, scoring, choosing
 	r.stats.Build = time.Since(start) - scoring - choosing
 	return err
+}
+
+// pickPersonal turns a user's ranked candidates into their picks, each
+// with the liked paper closest to it as the reason.
+func (r *Ranker) pickPersonal(sp *catalog.Space, st *userState, ranked []Scored, candIDs []string, cands Matrix) {
+	if r.cfg.Diversity > 0 {
+		ranked = mmr(ranked, cands, st.user.PicksPerDay, 1-r.cfg.Diversity)
+	}
+	if len(ranked) > st.user.PicksPerDay {
+		ranked = ranked[:st.user.PicksPerDay]
+	}
+	for _, s := range ranked {
+		p := paperpicks.Pick{PaperID: candIDs[s.Cand], Score: float64(s.Score), Kind: paperpicks.PickPersonal}
+		if why, _, ok := sp.Index.BestMatchRows(st.liked, cands.Row(s.Cand)); ok {
+			p.Reason = why
+		}
+		st.picks = append(st.picks, p)
+	}
 }
 
 // mmr re-ranks by maximal marginal relevance: each next pick maximizes

@@ -83,17 +83,10 @@ func applyFeedbackGroup(ctx context.Context, tx pgx.Tx, jobs []*feedbackJob) err
 	r.Queue(`SELECT v.user_id, v.paper_id, v.value, v.at FROM votes v
 		JOIN unnest($1::text[], $2::text[]) AS k (user_id, paper_id) ON v.user_id = k.user_id AND v.paper_id = k.paper_id`,
 		voteUsers, votePapers).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var k pair
-			var v store.Vote
-			var at pgtype.Timestamptz
-			if err := rows.Scan(&k.user, &k.paper, &v.Value, &at); err != nil {
-				return err
-			}
-			v.PaperID, v.At = k.paper, fromTS(at)
-			votes[k] = &v
-		}
-		return rows.Err()
+		return eachVote(rows, func(userID string, v store.Vote) error {
+			votes[pair{userID, v.PaperID}] = &v
+			return nil
+		})
 	})
 	r.Queue(`SELECT `+profileColumns+` FROM profiles WHERE user_id = ANY($1)`, userIDs).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
@@ -337,28 +330,6 @@ func getProfile(ctx context.Context, q querier, userID string) (*store.ProfileSu
 	return p, nil
 }
 
-func feedbackLog(ctx context.Context, q querier, userID string) ([]paperpicks.Feedback, error) {
-	rows, err := q.Query(ctx, `SELECT paper_id, value, at FROM feedback_events WHERE user_id = $1 ORDER BY seq`, userID)
-	if err != nil {
-		return nil, classify(fmt.Errorf("feedback log: %w", err))
-	}
-	defer rows.Close()
-	var out []paperpicks.Feedback
-	for rows.Next() {
-		f := paperpicks.Feedback{UserID: userID}
-		var at pgtype.Timestamptz
-		if err := rows.Scan(&f.PaperID, &f.Value, &at); err != nil {
-			return nil, classify(fmt.Errorf("feedback log: %w", err))
-		}
-		f.At = fromTS(at)
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, classify(fmt.Errorf("feedback log: %w", err))
-	}
-	return out, nil
-}
-
 // feedbackLogs reads several users' logs in one query.
 func feedbackLogs(ctx context.Context, q querier, userIDs []string) (map[string][]paperpicks.Feedback, error) {
 	rows, err := q.Query(ctx, `SELECT user_id, paper_id, value, at FROM feedback_events WHERE user_id = ANY($1) ORDER BY user_id, seq`, userIDs)
@@ -383,7 +354,8 @@ func feedbackLogs(ctx context.Context, q querier, userIDs []string) (map[string]
 }
 
 func (s *Store) FeedbackLog(ctx context.Context, userID string) ([]paperpicks.Feedback, error) {
-	return feedbackLog(ctx, s.pool, userID)
+	logs, err := feedbackLogs(ctx, s.pool, []string{userID})
+	return logs[userID], err
 }
 
 func (s *Store) GetProfile(ctx context.Context, userID string) (*store.ProfileSums, error) {
